@@ -1,0 +1,323 @@
+"""Load and validate ``course.yml`` and ``exercises/<id>/exercise.yml`` into typed objects.
+
+Every problem is reported as a :class:`~grader.errors.ConfigError` that names the
+file, the line, the field and the fix; a YAML file never produces a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from grader.errors import ConfigError
+
+__all__ = [
+    "Check",
+    "Course",
+    "CourseEntry",
+    "Defaults",
+    "Exercise",
+    "FunctionSpec",
+    "Mistake",
+    "find_course_root",
+    "load_course",
+]
+
+COURSE_FILE = "course.yml"
+EXERCISE_FILE = "exercise.yml"
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Defaults(_Model):
+    """Grading limits that apply to every exercise unless it overrides them."""
+
+    call_timeout: float = Field(5.0, gt=0, description="wall-clock seconds for one call")
+    submission_timeout: float = Field(
+        120.0, gt=0, description="wall-clock seconds for all checks of one submission"
+    )
+    memory_mb: int = Field(1024, ge=64, description="address-space limit of the child")
+    cpu_seconds: int = Field(60, ge=1, description="CPU-time limit of the child")
+    hidden_visibility: Visibility = Field(
+        "after_published", description="when hidden checks are shown on Gradescope"
+    )
+
+
+class CourseEntry(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    points: float = Field(gt=0)
+
+
+class Course(_Model):
+    """The whole course: ``course.yml`` plus every exercise it lists, in order."""
+
+    title: str
+    version: str = "1"
+    exercises: list[CourseEntry] = Field(min_length=1)
+    defaults: Defaults = Defaults()  # type: ignore[call-arg]
+    root: Path = Field(Path("."), exclude=True)
+    loaded: dict[str, Exercise] = Field(default_factory=dict, exclude=True)
+
+    @field_validator("exercises")
+    @classmethod
+    def _unique_ids(cls, entries: list[CourseEntry]) -> list[CourseEntry]:
+        seen: set[str] = set()
+        for entry in entries:
+            if entry.id in seen:
+                raise ValueError(f"exercise '{entry.id}' is listed twice; list it once")
+            seen.add(entry.id)
+        return entries
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        try:
+            return self.loaded[exercise_id]
+        except KeyError:
+            known = ", ".join(self.loaded)
+            raise ConfigError(
+                str(self.root / COURSE_FILE),
+                f"there is no exercise '{exercise_id}'; the course has: {known}",
+            ) from None
+
+    def __iter__(self) -> Iterator[Exercise]:  # type: ignore[override]
+        return iter(self.loaded.values())
+
+    def select(self, ids: Iterable[str] = ()) -> list[Exercise]:
+        """The exercises named in *ids* (all of them when empty), in course order."""
+        wanted = list(ids)
+        if not wanted:
+            return list(self.loaded.values())
+        return [self.exercise(i) for i in wanted]
+
+
+class FunctionSpec(_Model):
+    """A function students implement: a contract with students and graders."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    signature: str
+    summary: str = ""
+
+    @field_validator("signature")
+    @classmethod
+    def _signature_names_function(cls, signature: str, info: Any) -> str:
+        name = info.data.get("name")
+        if name and not signature.startswith(f"{name}("):
+            raise ValueError(f"must start with '{name}(' , e.g. '{name}(x)'")
+        return signature
+
+
+class Check(_Model):
+    """One graded check: a pytest function named ``test_<name>`` in the graders."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    points: float = Field(ge=0)
+    public: bool = False
+    title: str = ""
+    hint: str = Field("", description="shown to the student when this check fails")
+
+    @field_validator("title", "hint")
+    @classmethod
+    def _strip(cls, text: str) -> str:
+        return " ".join(text.split())
+
+
+class Mistake(_Model):
+    """A known wrong implementation; a submission that behaves like it gets the hint."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    hint: str
+    file: str = Field(description="path of the wrong module, relative to solutions/<id>/")
+
+    @field_validator("hint")
+    @classmethod
+    def _strip(cls, text: str) -> str:
+        return " ".join(text.split())
+
+
+class Exercise(_Model):
+    """One exercise: its student module, the functions, the checks and the hints."""
+
+    title: str
+    module: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+    summary: str = ""
+    functions: list[FunctionSpec] = Field(min_length=1)
+    checks: list[Check] = Field(min_length=1)
+    mistakes: list[Mistake] = []
+    id: str = Field("", exclude=True)
+    root: Path = Field(Path("."), exclude=True)
+
+    @field_validator("checks")
+    @classmethod
+    def _unique_checks(cls, checks: list[Check]) -> list[Check]:
+        seen: set[str] = set()
+        for check in checks:
+            if check.name in seen:
+                raise ValueError(f"check '{check.name}' is declared twice; rename one")
+            seen.add(check.name)
+        return checks
+
+    @property
+    def points(self) -> float:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def exercise_dir(self) -> Path:
+        return self.root / "exercises" / self.id
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.root / "solutions" / self.id
+
+    @property
+    def stub_path(self) -> Path:
+        return self.exercise_dir / self.module
+
+    @property
+    def solution_path(self) -> Path:
+        return self.solution_dir / self.module
+
+    @property
+    def module_name(self) -> str:
+        return self.module[: -len(".py")]
+
+    def check(self, name: str) -> Check | None:
+        for check in self.checks:
+            if check.name == name:
+                return check
+        return None
+
+    def public_grader_files(self) -> list[Path]:
+        return sorted(self.exercise_dir.glob("test_*.py"))
+
+    def hidden_grader_files(self) -> list[Path]:
+        return sorted(self.solution_dir.glob("test_*.py"))
+
+
+Course.model_rebuild()
+
+
+def find_course_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above *start* that holds a ``course.yml``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / COURSE_FILE).is_file():
+            return folder
+    raise ConfigError(
+        str(here / COURSE_FILE),
+        "no course.yml here or in any parent folder; run this inside a course "
+        "(the folder that holds course.yml) or pass --course PATH",
+    )
+
+
+def load_course(root: Path | str | None = None) -> Course:
+    """Read ``course.yml`` under *root* and every exercise it lists."""
+    root = find_course_root(Path(root) if root is not None else None)
+    course_path = root / COURSE_FILE
+    data, nodes = _read_yaml(course_path)
+    course: Course = _validate(Course, data, nodes, course_path, root=root)
+    for entry in course.exercises:
+        path = root / "exercises" / entry.id / EXERCISE_FILE
+        if not path.is_file():
+            line = _line_of(nodes, ("exercises", course.exercises.index(entry), "id"))
+            raise ConfigError(
+                str(course_path),
+                f"exercise '{entry.id}' has no {path.relative_to(root)}; create it "
+                f"(grader new {entry.id}) or remove the entry",
+                line=line,
+                field="exercises",
+            )
+        ex_data, ex_nodes = _read_yaml(path)
+        exercise = _validate(Exercise, ex_data, ex_nodes, path, root=root, id=entry.id)
+        if abs(exercise.points - entry.points) > 1e-9:
+            raise ConfigError(
+                str(course_path),
+                f"exercise '{entry.id}' is worth {entry.points:g} points here but its checks "
+                f"in {path.relative_to(root)} add up to {exercise.points:g}; make them agree",
+                line=_line_of(nodes, ("exercises", course.exercises.index(entry), "points")),
+                field=f"exercises[{course.exercises.index(entry)}].points",
+            )
+        course.loaded[entry.id] = exercise
+    return course
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot be read ({exc.strerror}); check the path") from None
+    try:
+        data = yaml.safe_load(text)
+        nodes = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            str(path),
+            f"is not valid YAML ({problem}); check indentation and quoting near this line",
+            line=mark.line + 1 if mark is not None else None,
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "must be a mapping of fields (key: value) at the top level")
+    return data, nodes
+
+
+def _validate(
+    model: type[_Model], data: dict[str, Any], nodes: Any, path: Path, **extra: Any
+) -> Any:
+    try:
+        return model.model_validate({**data, **extra})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        raise ConfigError(
+            str(path),
+            _explain(err, model),
+            line=_line_of(nodes, loc),
+            field=field or None,
+        ) from None
+
+
+def _explain(err: Any, model: type[_Model]) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return "is required but missing; add it"
+    if kind == "extra_forbidden":
+        return f"is not a known field; remove it or fix its spelling (see {model.__name__} docs)"
+    if kind == "string_pattern_mismatch":
+        return (
+            f"{err['input']!r} is not allowed: use lower-case letters, digits and '_' "
+            "(modules end in .py)"
+        )
+    if kind == "literal_error":
+        return f"{err['input']!r} is not allowed; {err['msg'].lower()}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{msg} (got {err.get('input')!r})"
+
+
+def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at *loc*, or of its nearest parent."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    line = key.start_mark.line + 1
+                    child = value
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line

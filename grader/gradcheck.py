@@ -1,0 +1,163 @@
+"""Numerical gradient checks: float64 central differences, results returned as data.
+
+* :func:`numerical_elementwise` gets every per-element derivative of an
+  elementwise function from two forward calls, ``f(x + h)`` and ``f(x - h)``.
+* :func:`numerical_vjp` gets ``dL/d arg`` for ``L = sum(dout * f(args))`` by
+  perturbing each element of one argument; all the perturbed inputs go to the
+  forward function in one batched call.
+* :func:`compare_gradients` returns a :class:`GradCheckResult`: which elements
+  disagree, the numerical and the analytic value, the largest relative error.
+  Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.compare import expect_array, mismatch_table
+from grader.errors import CheckFailure
+
+__all__ = [
+    "GradCheckResult",
+    "compare_gradients",
+    "numerical_elementwise",
+    "numerical_vjp",
+    "relative_error",
+    "sample_away_from_kinks",
+]
+
+H = 1e-6
+
+
+def numerical_elementwise(
+    forward: Callable[[np.ndarray], Any], x: np.ndarray, *, h: float = H
+) -> np.ndarray:
+    """Per-element derivative f'(x) of an elementwise *forward*, from two calls."""
+    x = np.asarray(x, dtype=np.float64)
+    plus = expect_array(forward(x + h), name="forward", shape=x.shape).astype(np.float64)
+    minus = expect_array(forward(x - h), name="forward", shape=x.shape).astype(np.float64)
+    derivative: np.ndarray = (plus - minus) / (2 * h)
+    return derivative
+
+
+def numerical_vjp(
+    forward_many: Callable[[Sequence[tuple[Any, ...]]], Sequence[Any]],
+    args: tuple[Any, ...],
+    wrt: int,
+    dout: np.ndarray,
+    *,
+    h: float = H,
+) -> np.ndarray:
+    """``dL/d args[wrt]`` for ``L = sum(dout * f(*args))`` by central differences.
+
+    *forward_many* takes a list of argument tuples and returns the list of
+    outputs, so that all ``2 * args[wrt].size`` evaluations cost one call.
+    """
+    base = np.asarray(args[wrt], dtype=np.float64)
+    calls: list[tuple[Any, ...]] = []
+    for index in np.ndindex(base.shape):
+        for step in (h, -h):
+            moved = base.copy()
+            moved[index] += step
+            calls.append((*args[:wrt], moved, *args[wrt + 1 :]))
+    outputs = forward_many(calls)
+    grad = np.empty_like(base)
+    for k, index in enumerate(np.ndindex(base.shape)):
+        plus = expect_array(outputs[2 * k], name="forward", shape=np.shape(dout))
+        minus = expect_array(outputs[2 * k + 1], name="forward", shape=np.shape(dout))
+        grad[index] = np.sum(dout * (plus.astype(np.float64) - minus)) / (2 * h)
+    return grad
+
+
+def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> np.ndarray:
+    """``|a - b| / max(|a|, |b|, floor)`` element by element."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    error: np.ndarray = np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
+    return error
+
+
+@dataclass(frozen=True)
+class GradCheckResult:
+    """The comparison of a numerical and an analytic gradient."""
+
+    name: str
+    numerical: np.ndarray
+    analytic: np.ndarray
+    mismatched: np.ndarray  # boolean mask, same shape as the gradient
+    max_rel_error: float
+    rtol: float
+
+    @property
+    def passed(self) -> bool:
+        return not bool(self.mismatched.any())
+
+    @property
+    def mismatched_indices(self) -> list[tuple[int, ...]]:
+        return [tuple(int(i) for i in idx) for idx in np.argwhere(self.mismatched)]
+
+    def raise_for_failure(self) -> None:
+        """Raise a :class:`CheckFailure` describing the mismatch, if any."""
+        __tracebackhide__ = True
+        if self.passed:
+            return
+        count = int(self.mismatched.sum())
+        raise CheckFailure(
+            f"{self.name}: {count} of {self.mismatched.size} gradient values disagree with "
+            f"central differences (max relative error {self.max_rel_error:.3g}; "
+            f"allowed {self.rtol:g})",
+            revealing=mismatch_table(
+                self.numerical, self.analytic, self.mismatched, labels=("numerical", "yours")
+            ),
+            data={
+                "kind": "gradcheck",
+                "numerical": self.numerical.ravel()[:400].tolist(),
+                "analytic": self.analytic.ravel()[:400].tolist(),
+                "mismatched": self.mismatched.ravel()[:400].tolist(),
+            },
+        )
+
+
+def compare_gradients(
+    numerical: np.ndarray,
+    analytic: Any,
+    *,
+    name: str,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+) -> GradCheckResult:
+    """Compare gradients; an element fails when ``|num - ana| > atol + rtol * |num|``."""
+    numerical = np.asarray(numerical, dtype=np.float64)
+    analytic_arr = expect_array(analytic, name=name, shape=numerical.shape).astype(np.float64)
+    with np.errstate(all="ignore"):
+        bad = ~(np.abs(numerical - analytic_arr) <= atol + rtol * np.abs(numerical))
+    rel = relative_error(numerical, analytic_arr)
+    rel = np.where(np.isfinite(rel), rel, np.inf)
+    return GradCheckResult(
+        name=name,
+        numerical=numerical,
+        analytic=analytic_arr,
+        mismatched=bad,
+        max_rel_error=float(rel.max()) if rel.size else 0.0,
+        rtol=rtol,
+    )
+
+
+def sample_away_from_kinks(
+    rng: np.random.Generator,
+    shape: tuple[int, ...],
+    *,
+    kinks: Sequence[float] = (),
+    margin: float = 1e-3,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """Normal samples of *scale*, none within *margin* of any point in *kinks*."""
+    x = rng.normal(0.0, scale, size=shape)
+    for kink in kinks:
+        near = np.abs(x - kink) < margin
+        x[near] = kink + np.where(x[near] >= kink, margin, -margin) * 2
+    return x

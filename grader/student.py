@@ -1,0 +1,178 @@
+"""The ``student`` object graders call: a proxy to the student's module.
+
+Graders never import student code. They call ``student.sigmoid(x)`` and the
+proxy sends the call through a :class:`Backend` (the sandbox child, or the
+same :class:`~grader.runner.Runner` in-process when the sandbox is off) and
+gets plain data back. Misbehaviour becomes a :class:`~grader.errors.StudentFault`.
+
+Every call and its answer is recorded so that, when a check fails, the plugin
+can compare the submission with the course's known mistakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from grader import wire
+from grader.errors import (
+    StudentFault,
+    StudentImportError,
+    StudentRaised,
+    StudentReturnError,
+)
+from grader.runner import Runner
+
+__all__ = ["Backend", "CallRecord", "InProcessBackend", "Observation", "StudentModule"]
+
+MAX_RECORDS = 4000
+
+
+class Backend(Protocol):
+    """Carries one request to where student code runs and brings the reply back."""
+
+    layers: tuple[str, ...]
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessBackend:
+    """Runs student code in this process. No isolation: for trusted code and tests."""
+
+    layers: tuple[str, ...] = ("in-process",)
+
+    def __init__(self) -> None:
+        self.runner = Runner()
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        reply = wire.decode(self.runner.handle(wire.encode(message)))
+        if not isinstance(reply, dict):
+            raise StudentReturnError("the reply was not understood")
+        return reply
+
+    def close(self) -> None:
+        self.runner = Runner()
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    function: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    result: Any
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A call's result together with its inputs as they were after the call."""
+
+    result: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+_FAULTS: dict[str, type[StudentFault]] = {
+    "import": StudentImportError,
+    "return": StudentReturnError,
+}
+
+
+class StudentModule:
+    """What the ``student`` fixture gives a grader: one exercise's functions."""
+
+    def __init__(
+        self,
+        key: str,
+        path: Path,
+        functions: Sequence[str],
+        backend: Backend,
+        timeout: float = 5.0,
+    ) -> None:
+        self._key = key
+        self._path = path
+        self._functions = tuple(functions)
+        self._backend = backend
+        self._timeout = timeout
+        self._load_fault: StudentFault | None = None
+        self._loaded = False
+        self.records: list[CallRecord] = []
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_") or name not in self._functions:
+            declared = ", ".join(self._functions)
+            raise AttributeError(
+                f"the exercise declares no function {name!r}; declared: {declared}"
+            )
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self.call(name, *args, **kwargs)
+
+        call.__name__ = name
+        return call
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the student's *name* with *args*; return plain data."""
+        reply = self._request({"op": "call", "fn": name, "args": args, "kwargs": kwargs})
+        self._record(CallRecord(name, args, kwargs, reply["ok"]))
+        return reply["ok"]
+
+    def map(self, name: str, calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Call *name* once per argument tuple in *calls*, in one round trip."""
+        batch: tuple[tuple[tuple[Any, ...], dict[str, Any]], ...] = tuple(
+            (tuple(args), {}) for args in calls
+        )
+        reply = self._request({"op": "map", "fn": name, "calls": batch})
+        results = list(reply["ok"])
+        for (args, kwargs), result in zip(batch, results, strict=True):
+            self._record(CallRecord(name, args, kwargs, result))
+        return results
+
+    def observe(self, name: str, *args: Any, **kwargs: Any) -> Observation:
+        """Call *name* and also return its inputs as they were after the call."""
+        reply = self._request(
+            {"op": "call", "fn": name, "args": args, "kwargs": kwargs, "inputs": True}
+        )
+        after_args, after_kwargs = reply["inputs"]
+        self._record(CallRecord(name, args, kwargs, reply["ok"]))
+        return Observation(reply["ok"], after_args, after_kwargs)
+
+    def ensure_loaded(self) -> None:
+        """Import the module (once); raise the import fault on every later call."""
+        if self._load_fault is not None:
+            raise self._load_fault
+        if self._loaded:
+            return
+        reply = self._backend.request(
+            {"op": "load", "key": self._key, "path": str(self._path)}, self._timeout
+        )
+        if "fault" in reply:
+            self._load_fault = _fault(reply)
+            raise self._load_fault
+        self._loaded = True
+
+    def _request(self, message: dict[str, Any]) -> dict[str, Any]:
+        self.ensure_loaded()
+        reply = self._backend.request({**message, "key": self._key}, self._timeout)
+        if "fault" in reply:
+            raise _fault(reply)
+        return reply
+
+    def _record(self, record: CallRecord) -> None:
+        if len(self.records) < MAX_RECORDS:
+            self.records.append(record)
+
+
+def _fault(reply: dict[str, Any]) -> StudentFault:
+    kind = reply.get("fault")
+    message = str(reply.get("message", ""))
+    if kind == "raised":
+        return StudentRaised(
+            message,
+            exc_type=str(reply.get("exc_type", "")),
+            not_implemented=bool(reply.get("not_implemented")),
+        )
+    return _FAULTS.get(str(kind), StudentFault)(message)
