@@ -7,7 +7,9 @@ Registered through the ``pytest11`` entry point as ``grader``. Graders use:
 * ``reference``: the course's reference solution (trusted, imported here);
 * ``rng``: a :class:`numpy.random.Generator` seeded from the course, the
   exercise, the check and (for hidden checks) the student;
-* ``exercise``: the :class:`~grader.course.Exercise` being graded.
+* ``exercise``: the :class:`~grader.course.Exercise` being graded;
+* ``record``: a dict the check may fill with numbers for the reports' plots
+  (kept with the result whatever its outcome; never put expected values in it).
 
 A grading run passes a :class:`GradingSession` to ``pytest.main``; it maps each
 test to its declared check and records a :class:`~grader.results.CheckResult`.
@@ -64,6 +66,7 @@ class GradingSession:
         self.course_errors: list[str] = []
         self._modules: dict[str, StudentModule] = {}
         self._catalogs: dict[str, MistakeCatalog] = {}
+        self.recorded: dict[str, dict[str, Any]] = {}
 
     # -- lookups used by the fixtures -------------------------------------------------
     def exercise_of(self, path: Path) -> Exercise:
@@ -145,6 +148,7 @@ class GradingSession:
         except CourseError:
             return report
         result = self._result(exercise, check, call)
+        result.details.update(self.recorded.pop(item.nodeid, {}) if call.when == "call" else {})
         key = (exercise.id, check.name)
         previous = self.results.get(key)
         if previous is None or (previous.passed and not result.passed):
@@ -243,6 +247,12 @@ def student(request: pytest.FixtureRequest, exercise: Exercise) -> Iterator[Stud
 def reference(request: pytest.FixtureRequest, exercise: Exercise) -> ModuleType:
     """The reference solution (hidden checks only: students do not have it)."""
     return _session(request).catalog(exercise).reference
+
+
+@pytest.fixture
+def record(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Numbers for the reports (e.g. a training path to plot), kept with the result."""
+    return _session(request).recorded.setdefault(request.node.nodeid, {})
 
 
 @pytest.fixture
