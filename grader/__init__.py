@@ -21,8 +21,9 @@ from grader.gradcheck import (
     numerical_vjp,
     sample_away_from_kinks,
 )
-from grader.grading import grade_submission
+from grader.grading import grade_submission, grade_submissions
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.submission import Submission
 
 __all__ = [
     "Check",
@@ -39,6 +40,7 @@ __all__ = [
     "Mistake",
     "SandboxError",
     "StudentFault",
+    "Submission",
     "SubmissionError",
     "SubmissionResult",
     "compare_gradients",
@@ -46,6 +48,7 @@ __all__ = [
     "expect_array",
     "expect_close",
     "grade_submission",
+    "grade_submissions",
     "load_course",
     "numerical_elementwise",
     "numerical_vjp",
