@@ -95,7 +95,7 @@ def _encode(value: Any, out: list[bytes], depth: int) -> None:
             raise NotPlainData(f"an ndarray of dtype {array.dtype}")
         if array.ndim > MAX_NDIM:
             raise NotPlainData(f"an ndarray with {array.ndim} dimensions")
-        array = np.ascontiguousarray(array, dtype=_DTYPES[code])
+        array = np.asarray(array, dtype=_DTYPES[code], order="C")
         header = code + bytes([array.ndim]) + b"".join(_Q.pack(n) for n in array.shape)
         out.append(b"a" + header + array.tobytes())
     elif kind is tuple:

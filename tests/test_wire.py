@@ -1,0 +1,94 @@
+"""The plain-data codec: what crosses from student code, and what is refused."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from grader.wire import DecodeError, NotPlainData, decode, encode
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        3,
+        -(2**63),
+        2.5,
+        "text",
+        (1, 2.0, None),
+        {"a": (1, "b")},
+        np.arange(12, dtype=np.float64).reshape(3, 4),
+        np.array([1, 0, -1], dtype=np.int8),
+        np.zeros((0, 3)),
+        np.array(True),
+    ],
+)
+def test_round_trip(value):
+    back = decode(encode(value))
+    if isinstance(value, np.ndarray):
+        assert type(back) is np.ndarray
+        assert back.dtype == value.dtype and back.shape == value.shape
+        np.testing.assert_array_equal(back, value)
+    else:
+        assert back == value and type(back) is type(value)
+
+
+def test_numpy_scalars_become_python_numbers():
+    assert type(decode(encode(np.float64(1.5)))) is float
+    assert type(decode(encode(np.int32(7)))) is int
+
+
+def test_ndarray_subclass_arrives_as_a_plain_ndarray():
+    class Lying(np.ndarray):
+        def __eq__(self, other):
+            return True
+
+    value = np.arange(3.0).view(Lying)
+    back = decode(encode(value))
+    assert type(back) is np.ndarray
+    assert not np.array_equal(back, np.zeros(3))
+
+
+def test_non_contiguous_and_big_endian_arrays():
+    value = np.arange(20.0).reshape(4, 5)[:, ::2]
+    np.testing.assert_array_equal(decode(encode(value)), value)
+    big = np.arange(4, dtype=">f8")
+    np.testing.assert_array_equal(decode(encode(big)), big)
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ([1, 2], "list"),
+        (np.array([object()]), "dtype object"),
+        (np.array([1 + 2j]), "complex"),
+        (lambda: 1, "function"),
+        (2**70, "too large"),
+        ({1: 2}, "key"),
+    ],
+)
+def test_not_plain_data_is_refused_with_a_description(value, said):
+    with pytest.raises(NotPlainData, match=said):
+        encode(value)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"",
+        b"X",
+        b"a" + b"f8" + bytes([1]) + (10).to_bytes(8, "little"),
+        b"a" + b"f8" + bytes([1]) + (-1).to_bytes(8, "little", signed=True),
+        b"a" + b"O!" + bytes([0]),
+        b"t" + (5).to_bytes(4, "little") + b"N",
+        b"NN",
+        pickle.dumps([1, 2, 3]),
+    ],
+)
+def test_malformed_frames_are_rejected(frame):
+    with pytest.raises(DecodeError):
+        decode(frame)
