@@ -1,0 +1,87 @@
+"""Public checks of the ELU exercise: students run these with `grader check elu`."""
+
+import numpy as np
+
+from grader import (
+    compare_gradients,
+    expect,
+    expect_array,
+    expect_close,
+    numerical_elementwise,
+    sample_away_from_kinks,
+)
+
+
+def test_forward_known_values(student):
+    x = np.array([[0.0, 0.5, 3.0], [-np.log(2.0), -np.log(4.0), -1.0]])
+    known = np.array([[0.0, 0.5, 3.0], [-0.5, -0.75, -0.6321205588285577]])
+    expect_close(student.elu(x), known, name="elu(x)", rtol=1e-9, atol=1e-12)
+    doubled = np.where(x > 0, known, 2.0 * known)
+    expect_close(
+        student.elu(x, alpha=2.0), doubled, name="elu(x, alpha=2.0)", rtol=1e-9, atol=1e-12
+    )
+
+
+def test_saturation(student):
+    x = np.array([-1000.0, -50.0, -40.0, 40.0, 1000.0])
+    negative, positive = x < 0, x > 0
+    for alpha in (1.0, 0.5, 2.0):
+        call = "elu(x)" if alpha == 1.0 else f"elu(x, alpha={alpha})"
+        out = expect_array(
+            student.elu(x) if alpha == 1.0 else student.elu(x, alpha=alpha),
+            name=call,
+            shape=x.shape,
+        )
+        bad = ~np.isfinite(out)
+        expect(
+            not bad.any(),
+            f"{call} is nan or inf at x = {x[bad].tolist()}; ELU must stay finite there",
+        )
+        expect_close(
+            out[negative],
+            np.full(int(negative.sum()), -alpha),
+            name=f"{call} for x <= -40 (should level off at -alpha = {-alpha})",
+            rtol=0.0,
+            atol=1e-12,
+        )
+        expect_close(out[positive], x[positive], name=f"{call} for x >= 40", rtol=1e-12)
+
+        grad_call = f"elu_backward(ones, x, alpha={alpha})"
+        slope = expect_array(
+            student.elu_backward(np.ones_like(x), x, alpha=alpha), name=grad_call, shape=x.shape
+        )
+        bad = ~np.isfinite(slope)
+        expect(
+            not bad.any(),
+            f"{grad_call} is nan or inf at x = {x[bad].tolist()}; the slope must stay finite",
+        )
+        expect(
+            bool(np.all(np.abs(slope[negative]) < 1e-12)),
+            f"{grad_call}: for x <= -40 ELU is saturated and its slope must be nearly 0",
+        )
+        expect_close(slope[positive], np.ones(int(positive.sum())), name=f"{grad_call} for x >= 40")
+
+
+def _checked_elu(student, alpha=None):
+    """student.elu with alpha fixed (the default when None), its result validated."""
+    name = "elu(x)" if alpha is None else f"elu(x, alpha={alpha:g})"
+
+    def forward(z):
+        out = student.elu(z) if alpha is None else student.elu(z, alpha=alpha)
+        return expect_array(out, name=name, shape=z.shape)
+
+    return forward
+
+
+def test_backward_gradcheck(student, rng):
+    for alpha in (None, 2.0):
+        x = sample_away_from_kinks(rng, (4, 5), kinks=(0.0,), scale=2.0)
+        dout = rng.normal(size=x.shape)
+        numerical = dout * numerical_elementwise(_checked_elu(student, alpha), x)
+        if alpha is None:
+            analytic = student.elu_backward(dout, x)
+            name = "elu_backward(dout, x)"
+        else:
+            analytic = student.elu_backward(dout, x, alpha=alpha)
+            name = f"elu_backward(dout, x, alpha={alpha:g})"
+        compare_gradients(numerical, analytic, name=name).raise_for_failure()
