@@ -21,3 +21,6 @@ def grade(course: Course):
         return grade_submission(course, folder, exercises=exercises or (), **kwargs)
 
     return run
+
+
+pytest_plugins = ["pytester"]
