@@ -74,7 +74,8 @@ def test_exception_shows_the_students_own_line(course_copy, capsys):
 def test_wrong_return_type_says_what_came_back(course_copy, capsys):
     _write_stub(
         course_copy,
-        "def sigmoid(x):\n    return [0.5]\n\ndef sigmoid_backward(dout, x):\n    return dout.sum()\n",
+        "def sigmoid(x):\n    return [0.5]\n\n"
+        "def sigmoid_backward(dout, x):\n    return dout.sum()\n",
     )
     code, out = _check(course_copy, capsys, "sigmoid")
     assert code == 1
