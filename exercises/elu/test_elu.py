@@ -41,7 +41,7 @@ def test_saturation(student):
             out[negative],
             np.full(int(negative.sum()), -alpha),
             name=f"{call} for x <= -40 (should level off at -alpha = {-alpha})",
-            rtol=0.0,
+            rtol=1e-12,
             atol=1e-12,
         )
         expect_close(out[positive], x[positive], name=f"{call} for x >= 40", rtol=1e-12)
