@@ -64,7 +64,7 @@ def main() -> None:
             ],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
-        for name, cmd in commands.items():
+        for cmd in commands.values():
             _time(cmd, ROOT)
         for _ in range(args.repeat):
             for name, cmd in commands.items():

@@ -78,10 +78,14 @@ def expect_close(
     if np.all(close):
         return
     wrong = ~close
-    rel = diff / np.maximum(np.abs(expected_arr), np.finfo(float).tiny)
+    nonzero = wrong & (np.abs(expected_arr) > atol)
+    rel = diff[nonzero] / np.abs(expected_arr[nonzero])
+    worst = f"max absolute difference {float(diff[wrong].max()):.3g}"
+    if rel.size:
+        worst += f", max relative difference {float(rel.max()):.3g}"
     raise CheckFailure(
         f"{name}: {int(wrong.sum())} of {wrong.size} values differ from the expected ones "
-        f"(max relative difference {float(rel[wrong].max()):.3g}; allowed {rtol:g})",
+        f"({worst}; allowed relative {rtol:g}, absolute {atol:g})",
         revealing=mismatch_table(expected_arr, got_arr, wrong),
     )
 

@@ -34,12 +34,16 @@ H = 1e-6
 
 
 def numerical_elementwise(
-    forward: Callable[[np.ndarray], Any], x: np.ndarray, *, h: float = H
+    forward: Callable[[np.ndarray], Any], x: np.ndarray, *, h: float = H, name: str = ""
 ) -> np.ndarray:
-    """Per-element derivative f'(x) of an elementwise *forward*, from two calls."""
+    """Per-element derivative f'(x) of an elementwise *forward*, from two calls.
+
+    *name* is how messages call the forward function (default: its ``__name__``).
+    """
     x = np.asarray(x, dtype=np.float64)
-    plus = expect_array(forward(x + h), name="forward", shape=x.shape).astype(np.float64)
-    minus = expect_array(forward(x - h), name="forward", shape=x.shape).astype(np.float64)
+    name = name or getattr(forward, "__name__", "the forward function")
+    plus = expect_array(forward(x + h), name=name, shape=x.shape).astype(np.float64)
+    minus = expect_array(forward(x - h), name=name, shape=x.shape).astype(np.float64)
     derivative: np.ndarray = (plus - minus) / (2 * h)
     return derivative
 
@@ -51,11 +55,13 @@ def numerical_vjp(
     dout: np.ndarray,
     *,
     h: float = H,
+    name: str = "the forward function",
 ) -> np.ndarray:
     """``dL/d args[wrt]`` for ``L = sum(dout * f(*args))`` by central differences.
 
     *forward_many* takes a list of argument tuples and returns the list of
     outputs, so that all ``2 * args[wrt].size`` evaluations cost one call.
+    *name* is how messages call the forward function.
     """
     base = np.asarray(args[wrt], dtype=np.float64)
     calls: list[tuple[Any, ...]] = []
@@ -67,8 +73,8 @@ def numerical_vjp(
     outputs = forward_many(calls)
     grad = np.empty_like(base)
     for k, index in enumerate(np.ndindex(base.shape)):
-        plus = expect_array(outputs[2 * k], name="forward", shape=np.shape(dout))
-        minus = expect_array(outputs[2 * k + 1], name="forward", shape=np.shape(dout))
+        plus = expect_array(outputs[2 * k], name=name, shape=np.shape(dout))
+        minus = expect_array(outputs[2 * k + 1], name=name, shape=np.shape(dout))
         grad[index] = np.sum(dout * (plus.astype(np.float64) - minus)) / (2 * h)
     return grad
 

@@ -37,7 +37,7 @@ def check_result(
         return CheckResult(points=check.points, status="passed", **base)
     not_implemented = isinstance(error, StudentRaised) and error.not_implemented
     status, message, details = _describe(error, check.public)
-    hints = [check.hint] if check.hint and not not_implemented else []
+    hints = [check.hint] if check.hint and status == "failed" else []
     matched: list[str] = []
     if status == "failed" or (status == "error" and not not_implemented):
         for mistake in explain():

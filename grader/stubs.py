@@ -64,6 +64,11 @@ def build_stubs(course: Course, *, write: bool = True) -> list[Path]:
     stale = []
     for exercise in course:
         solution, stub = exercise.solution_path, exercise.stub_path
+        if not solution.is_file():
+            raise CourseError(
+                f"{solution} is missing: write the fenced reference solution of "
+                f"'{exercise.id}' there, then run grader build again"
+            )
         wanted = stub_text(solution.read_text(encoding="utf-8"), str(solution))
         if not stub.is_file() or stub.read_text(encoding="utf-8") != wanted:
             stale.append(stub)
