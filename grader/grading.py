@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import Course, Exercise
+from grader.course import EXERCISE_FILE, Course, Exercise
 from grader.errors import CourseError
 from grader.results import SubmissionResult
 from grader.session import BackendFactory, GradingSession, grader_version
@@ -47,6 +47,12 @@ _UNUSED_PLUGINS = (
     "stepwise",
     "warnings",
     "terminal",
+    "unittest",
+    "debugging",
+    "legacypath",
+    "setuponly",
+    "setupplan",
+    "python_path",
 )
 
 
@@ -111,10 +117,15 @@ def grade_submission(
 
 
 def grader_files(exercises: list[Exercise], public_only: bool) -> list[Path]:
-    """The pytest files that grade *exercises* (public ones first)."""
+    """The pytest files that grade *exercises*: public graders, exercise.yml, hidden graders.
+
+    ``exercise.yml`` is listed when it declares checks (``kind:``) for the session to collect.
+    """
     found: list[Path] = []
     for exercise in exercises:
         found += exercise.public_grader_files()
+        if any(c.declarative and (c.public or not public_only) for c in exercise.checks):
+            found.append(exercise.exercise_dir / EXERCISE_FILE)
         if not public_only:
             found += exercise.hidden_grader_files()
     return found
