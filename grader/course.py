@@ -11,9 +11,26 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from grader.checkspec import (
+    PREDICATES,
+    UNION_TAGS,
+    Check,
+    CheckEntry,
+    DeclarativeCheck,
+    LocatedError,
+    param_refs,
+)
 from grader.errors import ConfigError
+from grader.variants import Parameter
 
 __all__ = [
     "Check",
@@ -112,32 +129,28 @@ class FunctionSpec(_Model):
         return signature
 
 
-class Check(_Model):
-    """One graded check: a pytest function named ``test_<name>`` in the graders."""
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    points: float = Field(ge=0)
-    public: bool = False
-    title: str = ""
-    hint: str = Field("", description="shown to the student when this check fails")
-
-    @field_validator("title", "hint")
-    @classmethod
-    def _strip(cls, text: str) -> str:
-        return " ".join(text.split())
-
-
 class Mistake(_Model):
     """A known wrong implementation; a submission that behaves like it gets the hint."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    hint: str
-    file: str = Field(description="path of the wrong module, relative to solutions/<id>/")
+    hint: str = Field(description="what a student whose submission behaves like this reads")
+    file: str | None = Field(
+        None, description="path of the wrong module, relative to solutions/<id>/"
+    )
+    code: str | None = Field(
+        None, description="the wrong functions as Python source (numpy is available as np)"
+    )
 
     @field_validator("hint")
     @classmethod
     def _strip(cls, text: str) -> str:
         return " ".join(text.split())
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Mistake:
+        if (self.file is None) == (self.code is None):
+            raise ValueError("give exactly one of `file` (a module) or `code` (inline source)")
+        return self
 
 
 class Exercise(_Model):
@@ -147,8 +160,14 @@ class Exercise(_Model):
     module: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
     summary: str = ""
     functions: list[FunctionSpec] = Field(min_length=1)
-    checks: list[Check] = Field(min_length=1)
+    parameters: dict[str, Parameter] = Field(
+        default_factory=dict, description="values checks use as '$name'; variable ones per student"
+    )
+    checks: list[CheckEntry] = Field(min_length=1)
     mistakes: list[Mistake] = []
+    hidden_points: float = Field(
+        0.0, ge=0, description="points of hidden checks left out of this copy (set by release)"
+    )
     id: str = Field("", exclude=True)
     root: Path = Field(Path("."), exclude=True)
 
@@ -162,9 +181,34 @@ class Exercise(_Model):
             seen.add(check.name)
         return checks
 
+    @field_validator("checks")
+    @classmethod
+    def _declarations_resolve(cls, checks: list[Check], info: Any) -> list[Check]:
+        names = [f.name for f in info.data.get("functions", [])]
+        parameters = info.data.get("parameters", {})
+        for index, check in enumerate(checks):
+            if not isinstance(check, DeclarativeCheck):
+                continue
+            for function in check.functions():
+                if names and function not in names:
+                    raise LocatedError(
+                        (index,),
+                        f"check '{check.name}' calls {function!r}, which is not among the "
+                        f"exercise's functions; use one of: {', '.join(names)}",
+                    )
+            for ref in param_refs(check):
+                if ref.lstrip("-$") not in parameters:
+                    known = ", ".join(parameters) or "none are declared"
+                    raise LocatedError(
+                        (index,),
+                        f"check '{check.name}' uses {ref!r}, which is not a parameter; "
+                        f"declare it under `parameters` (declared: {known})",
+                    )
+        return checks
+
     @property
     def points(self) -> float:
-        return sum(c.points for c in self.checks)
+        return sum(c.points for c in self.checks) + self.hidden_points
 
     @property
     def exercise_dir(self) -> Path:
@@ -274,14 +318,30 @@ def _validate(
         return model.model_validate({**data, **extra})
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = tuple(err["loc"])
+        loc = _without_tags(tuple(err["loc"]))
+        located = (err.get("ctx") or {}).get("error")
+        if isinstance(located, LocatedError):
+            loc = (*loc, *located.loc)
         field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        line, column = _position_of(nodes, loc)
         raise ConfigError(
             str(path),
             _explain(err, model),
-            line=_line_of(nodes, loc),
+            line=line,
+            column=column,
             field=field or None,
         ) from None
+
+
+def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """*loc* without the union tags pydantic puts after a list index (``checks.0.gradcheck``)."""
+    kept: list[Any] = []
+    for index, part in enumerate(loc):
+        after_index = index > 0 and isinstance(loc[index - 1], int)
+        if after_index and isinstance(part, str) and part in UNION_TAGS:
+            continue
+        kept.append(part)
+    return tuple(kept)
 
 
 def _explain(err: Any, model: type[_Model]) -> str:
@@ -297,27 +357,47 @@ def _explain(err: Any, model: type[_Model]) -> str:
         )
     if kind == "literal_error":
         return f"{err['input']!r} is not allowed; {err['msg'].lower()}"
+    if kind == "check_kind":
+        return (
+            f"kind {err['input'].get('kind')!r} is not a check kind; use one of: "
+            f"{err['ctx']['allowed']} (or leave out `kind` for a pytest check test_<name>)"
+        )
+    if kind == "union_tag_invalid":
+        return (
+            f"{err['ctx']['tag']!r} is not allowed; use one of: {err['ctx']['expected_tags']}"
+        )
+    if kind == "union_tag_not_found":
+        return f"needs `{err['ctx']['discriminator'].strip(chr(39))}`, one of: " + ", ".join(
+            PREDICATES
+        )
     msg = str(err["msg"]).removeprefix("Value error, ")
     return f"{msg} (got {err.get('input')!r})"
 
 
 def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
     """The 1-based line of the YAML node at *loc*, or of its nearest parent."""
-    line = node.start_mark.line + 1 if node is not None else None
+    return _position_of(node, loc)[0]
+
+
+def _position_of(node: Any, loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
+    """The 1-based line and column of the YAML node at *loc*, or of its nearest parent."""
+    if node is None:
+        return None, None
+    mark = node.start_mark
     for part in loc:
         child = None
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if key.value == part:
-                    line = key.start_mark.line + 1
+                    mark = key.start_mark
                     child = value
                     break
         elif (
             isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
         ):
             child = node.value[part]
-            line = child.start_mark.line + 1
+            mark = child.start_mark
         if child is None:
             break
         node = child
-    return line
+    return mark.line + 1, mark.column + 1

@@ -51,18 +51,27 @@ class CourseError(GraderError):
 class ConfigError(CourseError):
     """A course.yml or exercise.yml is invalid.
 
-    The message names the file and, where known, the line and the field, and
-    says how to fix it.
+    The message names the file and, where known, the line, the column and the
+    field, and says how to fix it.
     """
 
     def __init__(
-        self, path: str, problem: str, *, line: int | None = None, field: str | None = None
+        self,
+        path: str,
+        problem: str,
+        *,
+        line: int | None = None,
+        field: str | None = None,
+        column: int | None = None,
     ) -> None:
         self.path = path
         self.line = line
+        self.column = column
         self.field = field
         self.problem = problem
         where = path if line is None else f"{path}:{line}"
+        if line is not None and column is not None:
+            where += f":{column}"
         what = f" field '{field}':" if field else ""
         super().__init__(f"{where}:{what} {problem}")
 

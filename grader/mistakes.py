@@ -1,6 +1,7 @@
 """Recognise known mistakes from what a submission returned.
 
-A mistake is a trusted module under ``solutions/<id>/`` that implements some
+A mistake is a trusted module under ``solutions/<id>/`` (or inline ``code`` in
+exercise.yml) that implements some
 of the exercise's functions the wrong way (the rest fall back to the reference
 solution). When a check fails, every call the check made to the student is
 replayed on each mistake: a mistake matches when it reproduces all of the
@@ -22,7 +23,7 @@ from grader.course import Exercise, Mistake
 from grader.errors import CourseError
 from grader.student import CallRecord
 
-__all__ = ["MistakeCatalog", "import_trusted", "same_values"]
+__all__ = ["MistakeCatalog", "import_trusted", "load_mistake", "same_values"]
 
 
 def import_trusted(path: Path, name: str) -> ModuleType:
@@ -35,6 +36,23 @@ def import_trusted(path: Path, name: str) -> ModuleType:
         spec.loader.exec_module(module)
     except Exception as exc:
         raise CourseError(f"{path} does not import ({type(exc).__name__}: {exc}); fix it") from exc
+    return module
+
+
+def load_mistake(exercise: Exercise, mistake: Mistake) -> ModuleType:
+    """The module of a mistake: its ``file``, or its inline ``code`` (with ``np`` imported)."""
+    name = f"_mistake_{exercise.id}_{mistake.id}"
+    if mistake.file is not None:
+        return import_trusted(exercise.solution_dir / mistake.file, name)
+    module = ModuleType(name)
+    module.__dict__["np"] = np
+    where = f"{exercise.exercise_dir / 'exercise.yml'} (mistake '{mistake.id}')"
+    try:
+        exec(compile(mistake.code or "", where, "exec"), module.__dict__)
+    except Exception as exc:
+        raise CourseError(
+            f"{where}: its code does not run ({type(exc).__name__}: {exc}); fix it"
+        ) from exc
     return module
 
 
@@ -68,10 +86,7 @@ class MistakeCatalog:
     @classmethod
     def load(cls, exercise: Exercise) -> MistakeCatalog:
         reference = import_trusted(exercise.solution_path, f"_reference_{exercise.id}")
-        loaded = [
-            (m, import_trusted(exercise.solution_dir / m.file, f"_mistake_{exercise.id}_{m.id}"))
-            for m in exercise.mistakes
-        ]
+        loaded = [(m, load_mistake(exercise, m)) for m in exercise.mistakes]
         return cls(exercise, reference, loaded)
 
     def match(self, records: Sequence[CallRecord]) -> list[Mistake]:

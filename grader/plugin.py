@@ -7,6 +7,8 @@ Registered through the ``pytest11`` entry point as ``grader``. Graders use:
 * ``reference``: the course's reference solution (trusted, imported here);
 * ``rng``: a :class:`numpy.random.Generator` seeded from the course, the
   exercise, the check and (for hidden checks) the student;
+* ``params``: the exercise's parameters (``parameters:`` in exercise.yml): the
+  defaults for public checks, the student's own variant for hidden ones;
 * ``exercise``: the :class:`~grader.course.Exercise` being graded;
 * ``record``: a dict the check may fill with numbers for the reports' plots
   (kept with the result whatever its outcome; never put expected values in it).
@@ -16,7 +18,6 @@ The hooks that turn tests into results are in :mod:`grader.session`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -27,14 +28,9 @@ import pytest
 from grader.course import Exercise
 from grader.session import SESSION_KEY, GradingSession
 from grader.student import StudentModule
+from grader.variants import ParamValue, check_seed
 
 __all__ = ["check_seed"]
-
-
-def check_seed(course: str, exercise: str, check: str, student: str = "") -> int:
-    """The seed of one check's random inputs (``student`` is empty for public checks)."""
-    digest = hashlib.sha256(f"{course}\0{exercise}\0{check}\0{student}".encode()).digest()
-    return int.from_bytes(digest[:8], "little")
 
 
 # -- fixtures ---------------------------------------------------------------------------------
@@ -59,7 +55,8 @@ def exercise(request: pytest.FixtureRequest) -> Exercise:
 @pytest.fixture
 def student(request: pytest.FixtureRequest, exercise: Exercise) -> Iterator[StudentModule]:
     """The submission's module for this exercise, reached only through the sandbox."""
-    module = _session(request).student_module(exercise)
+    name = request.node.originalname.removeprefix("test_")
+    module = _session(request).student_module(exercise, exercise.check(name))
     module.records.clear()
     module.ensure_loaded()
     yield module
@@ -75,6 +72,13 @@ def reference(request: pytest.FixtureRequest, exercise: Exercise) -> ModuleType:
 def record(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Numbers for the reports (e.g. a training path to plot), kept with the result."""
     return _session(request).recorded.setdefault(request.node.nodeid, {})
+
+
+@pytest.fixture
+def params(request: pytest.FixtureRequest, exercise: Exercise) -> dict[str, ParamValue]:
+    """The exercise's parameters: defaults for public checks, the student's variant else."""
+    name = request.node.originalname.removeprefix("test_")
+    return _session(request).params(exercise, exercise.check(name))
 
 
 @pytest.fixture

@@ -20,13 +20,15 @@ from typing import Any
 
 import pytest
 
-from grader.course import Check, Course, Exercise
+from grader.checks import ExerciseChecksFile
+from grader.course import EXERCISE_FILE, Check, Course, Exercise
 from grader.errors import CourseError
 from grader.mistakes import MistakeCatalog
 from grader.outcome import check_result
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.student import Backend, StudentModule
 from grader.submission import Submission, locate_module
+from grader.variants import ParamValue, check_seed, resolve_params
 
 __all__ = ["SESSION_KEY", "BackendFactory", "GradingSession", "grader_version"]
 
@@ -80,7 +82,7 @@ class GradingSession:
             raise CourseError(f"{path} is not inside exercises/<id>/ or solutions/<id>/")
         return exercise
 
-    def student_module(self, exercise: Exercise) -> StudentModule:
+    def student_module(self, exercise: Exercise, check: Check | None = None) -> StudentModule:
         if self.submission is None or self.backend is None:
             raise CourseError("a grader asked for student code outside a grading run")
         if exercise.id not in self._modules:
@@ -91,7 +93,15 @@ class GradingSession:
                 self.backend,
                 timeout=self.course.defaults.call_timeout,
             )
-        return self._modules[exercise.id]
+        module = self._modules[exercise.id]
+        timeout = check.timeout if check is not None else None
+        module._timeout = timeout or self.course.defaults.call_timeout
+        return module
+
+    def params(self, exercise: Exercise, check: Check | None) -> dict[str, ParamValue]:
+        """The exercise's parameters for *check*: defaults if public, else the student's."""
+        who = "" if check is None or check.public else self.student_id
+        return resolve_params(exercise.parameters, self.course.title, exercise.id, who)
 
     def catalog(self, exercise: Exercise) -> MistakeCatalog:
         if exercise.id not in self._catalogs:
@@ -113,6 +123,20 @@ class GradingSession:
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[SESSION_KEY] = self
 
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.File | None:
+        if file_path.name != EXERCISE_FILE:
+            return None
+        exercise = self.exercises.get(file_path.parent.name)
+        own = exercise is not None and file_path.resolve() == (
+            exercise.exercise_dir / EXERCISE_FILE
+        ).resolve()
+        if exercise is None or not own:
+            return None
+        checks_file: pytest.File = ExerciseChecksFile.from_parent(
+            parent, path=file_path, exercise=exercise, public_only=self.public_only
+        )
+        return checks_file
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.course_errors.append(
@@ -127,8 +151,14 @@ class GradingSession:
             except CourseError as exc:
                 self.course_errors.append(str(exc))
                 continue
+            if check.public and "reference" in getattr(item, "fixturenames", ()):
+                self.course_errors.append(
+                    f"{item.path}: check '{check.name}' is public but uses the `reference` "
+                    "fixture; students do not have the solution. Compute the expected values "
+                    "in the check, or make it hidden (public: false)"
+                )
             public_file = item.path.parent == exercise.exercise_dir.resolve()
-            if check.public != public_file:
+            if check.public != public_file and not check.declarative:
                 where = "exercises" if check.public else "solutions"
                 self.course_errors.append(
                     f"{item.path}: check '{check.name}' is declared public: {check.public} "
@@ -208,6 +238,7 @@ class GradingSession:
             grader_version=grader_version(),
             exercises=[self._exercise_summary(e) for e in self.exercises.values()],
             isolation=list(self.backend.layers) if self.backend else [],
+            seed=check_seed(self.course.title, "", "", submission.student),
             duration=duration,
         )
 

@@ -1,0 +1,255 @@
+"""Declarative checks as pytest items.
+
+The grading session collects each ``exercise.yml`` with :class:`ExerciseChecksFile`,
+which yields one ordinary :class:`pytest.Function` per declarative check, named
+``test_<name>``. Its test function asks for the same fixtures a hand-written
+grader would (``student``, ``rng``, ``params``, and ``reference`` for hidden
+checks that need it), so declarative checks run, report and count exactly like
+hand-written ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.checkspec import (
+    DeclarativeCheck,
+    GradcheckCheck,
+    InputSpec,
+    MatchesReferenceCheck,
+    NoMutation,
+    PropertyCheck,
+)
+from grader.compare import expect_close
+from grader.course import Exercise
+from grader.errors import CheckFailure, CourseError
+from grader.gradcheck import compare_gradients, numerical_elementwise, numerical_vjp
+from grader.inputs import draw_input, draw_inputs
+from grader.predicates import CallView, check_predicate
+from grader.student import StudentModule
+from grader.variants import ParamValue, resolve
+
+__all__ = ["ExerciseChecksFile", "run_check"]
+
+Params = Mapping[str, ParamValue]
+
+
+class ExerciseChecksFile(pytest.File):
+    """``exercises/<id>/exercise.yml`` as a pytest file: one item per declarative check."""
+
+    def __init__(self, *, exercise: Exercise, public_only: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.exercise = exercise
+        self.public_only = public_only
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for check in self.exercise.checks:
+            if not isinstance(check, DeclarativeCheck):
+                continue
+            if self.public_only and not check.public:
+                continue
+            yield pytest.Function.from_parent(
+                self, name=f"test_{check.name}", callobj=_test_function(check)
+            )
+
+
+def _test_function(check: DeclarativeCheck) -> Callable[..., None]:
+    """A test function whose parameters are exactly the fixtures *check* needs."""
+    if _needs_reference(check):
+
+        def hidden_test(
+            student: StudentModule,
+            reference: ModuleType,
+            rng: np.random.Generator,
+            params: dict[str, ParamValue],
+        ) -> None:
+            __tracebackhide__ = True
+            run_check(check, student, rng, params, reference)
+
+        return hidden_test
+
+    def test(
+        student: StudentModule, rng: np.random.Generator, params: dict[str, ParamValue]
+    ) -> None:
+        __tracebackhide__ = True
+        run_check(check, student, rng, params, None)
+
+    return test
+
+
+def _needs_reference(check: DeclarativeCheck) -> bool:
+    return isinstance(check, MatchesReferenceCheck) or (
+        isinstance(check, GradcheckCheck) and check.numerical == "reference"
+    )
+
+
+def run_check(
+    check: DeclarativeCheck,
+    student: StudentModule,
+    rng: np.random.Generator,
+    params: Params,
+    reference: ModuleType | None,
+) -> None:
+    """Run one declarative check; raise CheckFailure (or a StudentFault) when it fails."""
+    __tracebackhide__ = True
+    for kwargs_spec in check.kwargs:
+        kwargs = resolve(kwargs_spec, params)
+        for _ in range(check.cases):
+            if isinstance(check, GradcheckCheck):
+                _gradcheck(check, student, rng, params, kwargs, reference)
+            elif isinstance(check, MatchesReferenceCheck):
+                _matches_reference(check, student, rng, params, kwargs, _required(reference))
+            elif isinstance(check, PropertyCheck):
+                _property(check, student, rng, params, kwargs)
+
+
+def _required(reference: ModuleType | None) -> ModuleType:
+    if reference is None:
+        raise CourseError("this check needs the reference solution, which is not available")
+    return reference
+
+
+def _call_text(function: str, names: Sequence[str], kwargs: Mapping[str, Any]) -> str:
+    shown = [*names, *(f"{k}={v!r}" for k, v in kwargs.items())]
+    return f"{function}({', '.join(shown)})"
+
+
+def _gradcheck(
+    check: GradcheckCheck,
+    student: StudentModule,
+    rng: np.random.Generator,
+    params: Params,
+    kwargs: Mapping[str, Any],
+    reference: ModuleType | None,
+) -> None:
+    __tracebackhide__ = True
+    args = draw_inputs(
+        check.inputs,
+        rng,
+        params,
+        avoid=check.kinks,
+        avoid_in=check.gradients,
+        margin=check.margin,
+    )
+    names = list(args)
+    values = list(args.values())
+    if check.numerical == "reference":
+        trusted = getattr(_required(reference), check.forward)
+
+        def forward(*a: Any) -> Any:
+            with np.errstate(all="ignore"):
+                return trusted(*a, **kwargs)
+
+        def forward_many(calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+            return [forward(*c) for c in calls]
+
+    else:
+
+        def forward(*a: Any) -> Any:
+            return student.call(check.forward, *a, **kwargs)
+
+        def forward_many(calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+            if kwargs:
+                return [forward(*c) for c in calls]
+            return student.map(check.forward, calls)
+
+    output = forward(*values)
+    if not isinstance(output, np.ndarray):
+        raise CheckFailure(
+            f"{_call_text(check.forward, names, kwargs)} returned "
+            f"{type(output).__name__}, expected an ndarray"
+        )
+    dout_spec = check.dout or InputSpec.model_validate({})
+    dout = draw_input(dout_spec, rng, params, shape=output.shape)
+    grads = student.call(check.backward, dout, *values, **kwargs)
+    call = _call_text(check.backward, ["dout", *names], kwargs)
+    for index, wrt in enumerate(check.gradients):
+        position = names.index(wrt)
+        analytic = grads
+        if check.outputs is not None:
+            wanted = check.outputs[index]
+            if not isinstance(grads, tuple) or not -len(grads) <= wanted < len(grads):
+                raise CheckFailure(
+                    f"{call} should return a tuple with the gradient of {wrt} at position "
+                    f"{wanted}; it returned {type(grads).__name__}"
+                )
+            analytic = grads[wanted]
+        if check.elementwise:
+
+            def moved(z: np.ndarray, at: int = position) -> Any:
+                return forward(*values[:at], z, *values[at + 1 :])
+
+            numerical = dout * numerical_elementwise(moved, values[position], h=check.eps)
+        else:
+            numerical = numerical_vjp(forward_many, tuple(values), position, dout, h=check.eps)
+        label = call if len(check.gradients) == 1 else f"{call}, gradient of {wrt}"
+        compare_gradients(
+            numerical, analytic, name=label, rtol=check.rtol, atol=check.atol
+        ).raise_for_failure()
+
+
+def _matches_reference(
+    check: MatchesReferenceCheck,
+    student: StudentModule,
+    rng: np.random.Generator,
+    params: Params,
+    kwargs: Mapping[str, Any],
+    reference: ModuleType,
+) -> None:
+    __tracebackhide__ = True
+    args = draw_inputs(check.inputs, rng, params)
+    values = list(args.values())
+    call = _call_text(check.function, list(args), kwargs)
+    got = student.call(check.function, *values, **kwargs)
+    with np.errstate(all="ignore"):
+        want = getattr(reference, check.function)(*_copies(values), **kwargs)
+    if isinstance(want, tuple):
+        if not isinstance(got, tuple) or len(got) != len(want):
+            raise CheckFailure(
+                f"{call} should return a tuple of {len(want)} values; it returned "
+                f"{type(got).__name__}"
+            )
+        for index, (mine, theirs) in enumerate(zip(got, want, strict=True)):
+            expect_close(mine, theirs, name=f"{call}[{index}]", rtol=check.rtol, atol=check.atol)
+        return
+    expect_close(got, want, name=call, rtol=check.rtol, atol=check.atol)
+
+
+def _property(
+    check: PropertyCheck,
+    student: StudentModule,
+    rng: np.random.Generator,
+    params: Params,
+    kwargs: Mapping[str, Any],
+) -> None:
+    __tracebackhide__ = True
+    args = draw_inputs(check.inputs, rng, params)
+    values = list(args.values())
+    call = _call_text(check.function, list(args), kwargs)
+    after: dict[str, Any] = {}
+    if any(isinstance(p, NoMutation) for p in check.expect):
+        seen = student.observe(check.function, *values, **kwargs)
+        output = seen.result
+        after = dict(zip(args, seen.args, strict=False))
+    else:
+        output = student.call(check.function, *values, **kwargs)
+    if check.output is not None:
+        if not isinstance(output, tuple) or not -len(output) <= check.output < len(output):
+            raise CheckFailure(
+                f"{call} should return a tuple with at least {check.output + 1} values; "
+                f"it returned {type(output).__name__}"
+            )
+        output = output[check.output]
+        call = f"{call}[{check.output}]"
+    view = CallView(call=call, output=output, inputs=args, after=after, params=params)
+    for predicate in check.expect:
+        check_predicate(predicate, view)
+
+
+def _copies(values: Sequence[Any]) -> list[Any]:
+    return [v.copy() if isinstance(v, np.ndarray) else v for v in values]
