@@ -38,6 +38,7 @@ __all__ = [
     "CourseEntry",
     "Defaults",
     "Exercise",
+    "Feedback",
     "FunctionSpec",
     "Mistake",
     "find_course_root",
@@ -47,6 +48,7 @@ __all__ = [
 COURSE_FILE = "course.yml"
 EXERCISE_FILE = "exercise.yml"
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+FeedbackItem = Literal["outcome", "hint", "message"]
 
 
 class _Model(BaseModel):
@@ -67,6 +69,34 @@ class Defaults(_Model):
     )
 
 
+class Feedback(_Model):
+    """What students see of each hidden check, before and after the grades are released.
+
+    A hidden check always appears with its name. ``outcome`` adds its status and
+    points, ``hint`` the hint of a lost check, ``message`` what the check said
+    (hidden checks' messages never hold expected values). Public checks are
+    always shown in full.
+    """
+
+    before_release: list[FeedbackItem] = Field(default=[], description="shown before release")
+    after_release: list[FeedbackItem] = Field(
+        default=["outcome", "hint"], description="shown after release"
+    )
+
+    @field_validator("before_release", "after_release")
+    @classmethod
+    def _unique_items(cls, items: list[str]) -> list[str]:
+        if len(set(items)) != len(items):
+            raise ValueError("lists an item twice; list each of outcome, hint, message once")
+        if ("hint" in items or "message" in items) and "outcome" not in items:
+            raise ValueError("shows a hint or message without the outcome; add 'outcome'")
+        return items
+
+    def shown(self, released: bool) -> frozenset[str]:
+        """The items of hidden checks shown when grades are (or are not yet) *released*."""
+        return frozenset(self.after_release if released else self.before_release)
+
+
 class CourseEntry(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     points: float = Field(gt=0)
@@ -79,6 +109,7 @@ class Course(_Model):
     version: str = "1"
     exercises: list[CourseEntry] = Field(min_length=1)
     defaults: Defaults = Defaults()  # type: ignore[call-arg]
+    feedback: Feedback = Feedback()
     root: Path = Field(Path("."), exclude=True)
     loaded: dict[str, Exercise] = Field(default_factory=dict, exclude=True)
 
