@@ -46,6 +46,63 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _new(args: argparse.Namespace) -> int:
+    from grader.authoring import new_exercise
+
+    root = Path(args.course) if args.course else None
+    made = new_exercise(root, args.id, title=args.title or "", functions=args.function or None)
+    for path in made.written:
+        print(f"written: {path}")
+    print(
+        f"next: write the solution in solutions/{made.exercise_id}/, declare its checks and "
+        f"mistakes in exercises/{made.exercise_id}/exercise.yml (and its points in course.yml), "
+        f"then run 'grader build' and 'grader validate {made.exercise_id}'"
+    )
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from grader.validate import validate_course, validation_table
+
+    report = validate_course(args.course, args.exercises, variants=args.variants)
+    Console().print(validation_table(report))
+    failed = len(report.failures())
+    print("all checks of the graders passed" if report.ok else f"{failed} step(s) failed")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _release(args: argparse.Namespace) -> int:
+    from grader.release import release
+
+    made = release(args.course, Path(args.out), force=args.force)
+    print(
+        f"student bundle:    {made.student}  ({made.student_files} files; "
+        f"install: pip install {made.student})"
+    )
+    print(f"autograder bundle: {made.autograder}  ({made.autograder_files} files)")
+    print("checked: no solution text, hidden check or mistake anywhere in the student bundle")
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from grader.authoring import SCHEMA_FILE, schema_text
+
+    text = schema_text()
+    target = Path(args.output) if args.output else SCHEMA_FILE
+    if args.check:
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            print(f"{target} is out of date; run 'grader schema'", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"{target} is up to date")
+        return EXIT_OK
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"written: {target}")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader", description="Auto-graded course exercises with sandboxed graders."
@@ -70,6 +127,40 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="only report stale stubs; exit 1 if any"
     )
     build.set_defaults(run=_build)
+
+    new = sub.add_parser("new", help="scaffold a new exercise (exercise.yml, solution, grader)")
+    new.add_argument("id", metavar="ID", help="the exercise id, e.g. tanh")
+    new.add_argument("--title", help="the exercise's title")
+    new.add_argument(
+        "--function",
+        action="append",
+        metavar="NAME",
+        help="a function students implement (repeat for several; default: ID)",
+    )
+    new.set_defaults(run=_new)
+
+    validate = sub.add_parser(
+        "validate", help="prove the graders: solution full marks, stub 0, every mistake caught"
+    )
+    validate.add_argument("exercises", nargs="*", metavar="ID", help="exercise ids (default: all)")
+    validate.add_argument(
+        "--variants", type=int, default=3, metavar="N", help="student variants to try (default 3)"
+    )
+    validate.set_defaults(run=_validate)
+
+    release = sub.add_parser(
+        "release", help="write the student bundle and the autograder bundle to OUT"
+    )
+    release.add_argument("out", metavar="OUT", help="folder for student/ and autograder/")
+    release.add_argument(
+        "--force", action="store_true", help="replace OUT/student and OUT/autograder if present"
+    )
+    release.set_defaults(run=_release)
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of exercise.yml")
+    schema.add_argument("--output", metavar="PATH", help="where (default: the package's copy)")
+    schema.add_argument("--check", action="store_true", help="only check that it is up to date")
+    schema.set_defaults(run=_schema)
     return parser
 
 
