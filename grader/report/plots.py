@@ -116,7 +116,7 @@ def gradcheck_figure(
             s=44,
             marker="x",
             color=_COLOURS["bad"],
-            label=f"mismatched ({len(wrong)} of {len(num)})",
+            label=f"mismatched ({sum(bad)} of {len(num)})",
         )
     if dropped:
         ax.plot([], [], linestyle="none", label=f"{dropped} nan/inf values not drawn")
@@ -182,8 +182,8 @@ def score_histogram_figure(scores: Sequence[float], max_points: float) -> Figure
         edges = [k - 0.5 for k in range(math.ceil(top) + 2)]
     else:
         edges = [top * k / 20 for k in range(21)]
-    fig, ax = _figure(6.4, 3.6)
-    ax.hist(
+    fig, ax = _figure(6.4, 3.9)
+    counts, _, _ = ax.hist(
         values,
         bins=edges,
         color=_COLOURS["ok"],
@@ -196,8 +196,9 @@ def score_histogram_figure(scores: Sequence[float], max_points: float) -> Figure
     ax.set_xlabel(f"points (of {max_points:g})")
     ax.set_ylabel("students")
     ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0, float(max(counts)) * 1.15)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="best", fontsize=8)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8)
     return fig
 
 
