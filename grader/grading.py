@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 from collections.abc import Callable, Iterable
 from importlib.resources import files
 from pathlib import Path
@@ -147,9 +148,31 @@ def _run(course: Course, paths: list[Path], session: GradingSession) -> int:
         "grader.plugin",
     ]
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        code = pytest.main(args, plugins=[session])
+    _forget_graders(course.root, paths)
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            code = pytest.main(args, plugins=[session])
+    finally:
+        _forget_graders(course.root, paths)
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         output = sink.getvalue()[-2000:]
         session.course_errors.append(f"pytest could not run the graders:\n{output}")
     return int(code)
+
+
+def _forget_graders(root: Path, paths: list[Path]) -> None:
+    """Drop grader modules from ``sys.modules``, by file and by the name pytest gives them.
+
+    pytest's importlib mode names a grader module after its path below the course root
+    and reuses any module of that name, so a later session in this process (another
+    course copy, an edited grader) would otherwise run an earlier session's graders.
+    """
+    files = {str(p.resolve()) for p in paths}
+    names = set()
+    for path in paths:
+        with contextlib.suppress(ValueError):
+            names.add(".".join(path.resolve().relative_to(root.resolve()).with_suffix("").parts))
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if name in names or (file is not None and str(Path(file).resolve()) in files):
+            del sys.modules[name]
