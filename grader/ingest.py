@@ -1,0 +1,759 @@
+"""Turn SUBMISSIONS (a folder, or a zip of one) into one clean folder per student.
+
+Every entry of the folder is recognised on its own, so one folder may mix layouts:
+
+* ``<student>/`` or ``<student>.zip``: one student's work; the name is the student's id;
+* a Gradescope export: ``submission_metadata.yml`` beside ``submission_<n>/`` folders; the
+  student ids (``:sid:``, else the e-mail), names, e-mails and times come from the metadata;
+* a Canvas bulk download: files named ``<name>_[LATE_]<user id>_<attachment id>_<file>``;
+  the files (or zips) of one Canvas user are one submission, the user id is the student id.
+
+One folder that wraps everything (as in a zip of a folder) is looked through. When a
+student has several submissions the latest counts: Gradescope's ``:created_at:``, else the
+files' modification time (a zip's entries keep theirs), and for Canvas the attachment order.
+
+Zips are opened with :func:`safe_extract`: absolute paths, ``..``, links, special files,
+encrypted entries and oversized or too many entries are refused and nothing is written
+outside the target folder. Each problem is a :class:`Skipped` entry with a reason; a
+student's mistake never stops the intake.
+
+The roster (:func:`load_roster`) is a CSV file with the columns ``id,name,email``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import shutil
+import stat
+import zipfile
+import zlib
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from grader.errors import GraderError, SubmissionError
+from grader.submission import Submission
+
+__all__ = [
+    "IngestError",
+    "Intake",
+    "Limits",
+    "Roster",
+    "RosterEntry",
+    "Skipped",
+    "StudentSubmission",
+    "content_hash",
+    "folder_name",
+    "ingest",
+    "load_roster",
+    "safe_extract",
+]
+
+GRADESCOPE_METADATA = "submission_metadata.yml"
+CANVAS_NAME = re.compile(
+    r"^(?P<name>[^_]+)_(?:LATE_)?(?P<uid>\d+)_(?P<aid>\d+)_(?P<file>.+)$"
+)
+_CANVAS_COPY = re.compile(r"^(?P<stem>.+)-\d+(?P<ext>\.[^.]+)$")
+_JUNK = frozenset({"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"})
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_CHUNK = 1 << 16
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class IngestError(GraderError):
+    """SUBMISSIONS or the roster cannot be used at all; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one submission, and the whole export, may hold."""
+
+    max_files: int = 500
+    max_bytes: int = 50 * 2**20
+    max_file_bytes: int = 20 * 2**20
+    max_export_files: int = 200_000
+    max_export_bytes: int = 4 * 2**30
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    id: str
+    name: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Students by id, and by lower-cased e-mail for exports that identify by e-mail."""
+
+    entries: dict[str, RosterEntry]
+
+    def find(self, student: str, email: str = "") -> RosterEntry | None:
+        if student in self.entries:
+            return self.entries[student]
+        wanted = email.strip().lower()
+        if wanted:
+            for entry in self.entries.values():
+                if entry.email.lower() == wanted:
+                    return entry
+        return None
+
+
+@dataclass(frozen=True)
+class StudentSubmission:
+    """One student's submission, copied into the work folder and hashed."""
+
+    student: str
+    path: Path
+    digest: str
+    source: str
+    submitted_at: str = ""
+    name: str = ""
+    email: str = ""
+
+    @property
+    def submission(self) -> Submission:
+        return Submission(self.student, self.path)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something in SUBMISSIONS that is not graded, and why."""
+
+    source: str
+    reason: str
+    student: str = ""
+
+
+@dataclass
+class Intake:
+    submissions: list[StudentSubmission] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    superseded: list[Skipped] = field(default_factory=list)
+    missing: list[RosterEntry] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Candidate:
+    student: str
+    source: str
+    materialize: Callable[[Path], None]
+    when: datetime | None = None
+    order: int = 0
+    name: str = ""
+    email: str = ""
+
+
+# -- the roster ---------------------------------------------------------------------------
+
+
+def load_roster(path: Path | str) -> Roster:
+    """Read a roster CSV with the columns ``id,name,email`` (name and email may be empty)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
+    except UnicodeDecodeError:
+        raise IngestError(f"{path}: is not UTF-8 text; save it as 'CSV UTF-8'") from None
+    reader = csv.DictReader(io.StringIO(text))
+    columns = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
+    if "id" not in columns:
+        raise IngestError(
+            f"{path}:1: the header has no 'id' column; a roster has the columns "
+            "id,name,email (name and email may be left empty)"
+        )
+    entries: dict[str, RosterEntry] = {}
+    first_line: dict[str, int] = {}
+    try:
+        for row in reader:
+            line = reader.line_num
+            values = {key: (row.get(name) or "").strip() for key, name in columns.items()}
+            if not any(values.values()):
+                continue
+            student = values["id"]
+            if not student:
+                raise IngestError(
+                    f"{path}:{line}: field 'id' is empty; give the student an id or delete the line"
+                )
+            if student in entries:
+                raise IngestError(
+                    f"{path}:{line}: field 'id': '{student}' is listed twice (first on line "
+                    f"{first_line[student]}); keep one line per student"
+                )
+            first_line[student] = line
+            entries[student] = RosterEntry(student, values.get("name", ""), values.get("email", ""))
+    except csv.Error as exc:
+        raise IngestError(f"{path}:{reader.line_num}: is not valid CSV ({exc})") from None
+    return Roster(entries)
+
+
+# -- safe extraction ----------------------------------------------------------------------
+
+
+def _is_junk(name: str) -> bool:
+    return name.startswith(".") or name in _JUNK or name.endswith(".pyc")
+
+
+def _entry_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
+    """The entry's path inside its folder, None for folders and junk; refuse unsafe entries."""
+    raw = info.filename
+    name = raw.replace("\\", "/")
+    if "\x00" in name:
+        raise SubmissionError(f"entry {raw!r} has a NUL byte in its name; it was not extracted")
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        raise SubmissionError(
+            f"entry '{raw}' has an absolute path; it was not extracted (zip the files "
+            "with paths relative to the submission folder)"
+        )
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise SubmissionError(
+            f"entry '{raw}' points outside its folder ('..'); it was not extracted"
+        )
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise SubmissionError(
+            f"entry '{raw}' is a symbolic link; links are not extracted (zip the files themselves)"
+        )
+    if info.flag_bits & 0x1:
+        raise SubmissionError(f"entry '{raw}' is encrypted; submit a zip without a password")
+    if info.is_dir() or not parts or any(_is_junk(part) for part in parts):
+        return None
+    if mode and not stat.S_ISREG(mode):
+        raise SubmissionError(f"entry '{raw}' is not a regular file; it was not extracted")
+    return PurePosixPath(*parts)
+
+
+def safe_extract(
+    archive: Path,
+    dest: Path,
+    *,
+    max_files: int,
+    max_bytes: int,
+    max_file_bytes: int,
+    strict: bool = True,
+    label: str = "",
+) -> list[Skipped]:
+    """Extract the zip *archive* into *dest* without ever writing outside it.
+
+    With *strict*, the first bad entry raises :class:`SubmissionError`; otherwise each
+    bad entry is returned as :class:`Skipped` (named ``label!entry``) and the rest is
+    extracted. A zip that cannot be opened always raises.
+    """
+    label = label or archive.name
+    try:
+        handle = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise SubmissionError(f"is not a readable zip file ({exc})") from None
+    problems: list[Skipped] = []
+    with handle:
+        infos = handle.infolist()
+        if len(infos) > max_files:
+            raise SubmissionError(
+                f"holds {len(infos)} entries, more than the {max_files} allowed; submit only "
+                "the exercise modules"
+            )
+        declared = sum(info.file_size for info in infos)
+        if declared > max_bytes:
+            raise SubmissionError(
+                f"would unpack to {declared} bytes, more than the {max_bytes} allowed"
+            )
+        root = dest.resolve()
+        seen: set[PurePosixPath] = set()
+        for info in infos:
+            try:
+                relative = _entry_path(info)
+                if relative is None:
+                    continue
+                if relative in seen:
+                    raise SubmissionError(f"entry '{info.filename}' appears twice in the zip")
+                seen.add(relative)
+                _extract_entry(handle, info, root, relative, max_file_bytes)
+            except SubmissionError as exc:
+                if strict:
+                    raise
+                problems.append(Skipped(f"{label}!{info.filename}", str(exc)))
+            except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
+                    ValueError, OSError) as exc:
+                error = SubmissionError(f"entry '{info.filename}' cannot be read ({exc})")
+                if strict:
+                    raise error from None
+                problems.append(Skipped(f"{label}!{info.filename}", str(error)))
+    return problems
+
+
+def _extract_entry(
+    handle: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    root: Path,
+    relative: PurePosixPath,
+    max_file_bytes: int,
+) -> None:
+    if info.file_size > max_file_bytes:
+        raise SubmissionError(
+            f"entry '{info.filename}' is {info.file_size} bytes, more than the "
+            f"{max_file_bytes} allowed for one file"
+        )
+    target = root.joinpath(*relative.parts)
+    if os.path.commonpath([root, target]) != str(root):
+        raise SubmissionError(f"entry '{info.filename}' points outside its folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent.resolve() != target.parent:
+        raise SubmissionError(f"entry '{info.filename}' would be written through a link")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(target, flags, 0o644)
+    except FileExistsError:
+        raise SubmissionError(f"entry '{info.filename}' clashes with another entry") from None
+    written = 0
+    try:
+        with os.fdopen(fd, "wb") as out, handle.open(info) as source:
+            while chunk := source.read(_CHUNK):
+                written += len(chunk)
+                if written > info.file_size:
+                    raise SubmissionError(
+                        f"entry '{info.filename}' unpacks to more than the size it declares"
+                    )
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    try:
+        stamp = datetime(*info.date_time, tzinfo=UTC).timestamp()
+        os.utime(target, (stamp, stamp))
+    except ValueError:
+        pass
+
+
+# -- copying and hashing folders ----------------------------------------------------------
+
+
+def _copy_tree(source: Path, dest: Path, limits: Limits) -> None:
+    files = size = 0
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        for folder, dirnames, filenames in os.walk(source):
+            here = Path(folder)
+            for name in list(dirnames):
+                if _is_junk(name):
+                    dirnames.remove(name)
+                elif (here / name).is_symlink():
+                    raise SubmissionError(
+                        f"'{(here / name).relative_to(source)}' is a symbolic link; submit the "
+                        "files themselves"
+                    )
+            for name in sorted(filenames):
+                if _is_junk(name):
+                    continue
+                path = here / name
+                info = path.lstat()
+                relative = path.relative_to(source)
+                if stat.S_ISLNK(info.st_mode):
+                    raise SubmissionError(
+                        f"'{relative}' is a symbolic link; submit the file itself"
+                    )
+                if not stat.S_ISREG(info.st_mode):
+                    raise SubmissionError(f"'{relative}' is not a regular file")
+                files += 1
+                size += info.st_size
+                if files > limits.max_files or size > limits.max_bytes:
+                    raise SubmissionError(
+                        f"holds more than {limits.max_files} files or {limits.max_bytes} bytes; "
+                        "submit only the exercise modules"
+                    )
+                target = dest / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target, follow_symlinks=False)
+    except OSError as exc:
+        raise SubmissionError(f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            yield path
+
+
+def content_hash(folder: Path) -> str:
+    """A SHA-256 over every file's relative path and bytes: equal folders, equal hashes."""
+    digest = hashlib.sha256()
+    for path in _files(folder):
+        data = path.read_bytes()
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(str(len(data)).encode() + b"\0" + data)
+    return digest.hexdigest()
+
+
+def folder_name(student: str) -> str:
+    """The student id made safe as one folder name; a changed id gets a short hash."""
+    name = _UNSAFE.sub("_", student).strip("._-")[:80] or "anonymous"
+    if name != student:
+        name += "-" + hashlib.sha256(student.encode()).hexdigest()[:8]
+    return name
+
+
+def _newest_mtime(path: Path) -> datetime | None:
+    stamps = [p.lstat().st_mtime for p in ([path] if path.is_file() else _files(path))]
+    return datetime.fromtimestamp(max(stamps), UTC) if stamps else None
+
+
+def _tidy(folder: Path, limits: Limits) -> None:
+    """Unwrap a lone top folder and open zips that stand in for the modules."""
+    for _ in range(3):
+        entries = [p for p in folder.iterdir() if not _is_junk(p.name)]
+        zips = [p for p in entries if p.is_file() and p.suffix.lower() == ".zip"]
+        if zips and not any(p.suffix == ".py" for p in _files(folder)):
+            for archive in zips:
+                inner = folder / f".unzip-{archive.stem}"
+                inner.mkdir()
+                safe_extract(
+                    archive, inner, max_files=limits.max_files, max_bytes=limits.max_bytes,
+                    max_file_bytes=limits.max_file_bytes,
+                )
+                archive.unlink()
+                _merge(inner, folder)
+            continue
+        if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink():
+            _merge(entries[0], folder)
+            continue
+        break
+    for junk in [p for p in folder.rglob("*") if _is_junk(p.name)]:
+        if junk.is_dir():
+            shutil.rmtree(junk, ignore_errors=True)
+        elif junk.exists():
+            junk.unlink()
+
+
+def _merge(source: Path, dest: Path) -> None:
+    """Move everything in *source* into *dest* (replacing files), then remove *source*."""
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            target = dest / path.relative_to(source)
+            if target.is_dir():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+    shutil.rmtree(source)
+
+
+# -- recognising the layouts --------------------------------------------------------------
+
+
+def _unwrap(root: Path, archive: bool) -> Path:
+    """Look through lone folders that only wrap the real contents.
+
+    Inside a zip, a lone folder without modules wraps the class; in a folder given on
+    the command line, only a lone Gradescope export folder is looked through.
+    """
+    for _ in range(5):
+        entries = [p for p in root.iterdir() if not _is_junk(p.name)]
+        if len(entries) != 1 or not entries[0].is_dir() or entries[0].is_symlink():
+            return root
+        inner = entries[0]
+        if (inner / GRADESCOPE_METADATA).is_file() or (
+            archive and not any(p.is_file() and p.suffix == ".py" for p in inner.iterdir())
+        ):
+            root = inner
+        else:
+            return root
+    return root
+
+
+def _parse_when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        match = re.match(
+            r"^\s*(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d+))?\s*(Z|[+-]\d\d:?\d\d)?\s*$",
+            value,
+        )
+        if match:
+            day, time, fraction, zone = match.groups()
+            text = f"{day}T{time}.{(fraction or '0')[:6].ljust(6, '0')}"
+            zone = "+00:00" if zone in (None, "Z") else zone
+            if len(zone) == 5:
+                zone = zone[:3] + ":" + zone[3:]
+            try:
+                return datetime.fromisoformat(text + zone)
+            except ValueError:
+                return None
+    return None
+
+
+def _read_gradescope(
+    path: Path, root: Path, limits: Limits
+) -> tuple[dict[str, list[_Candidate]], list[Skipped]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise IngestError(
+            f"{where}: is not valid YAML ({getattr(exc, 'problem', None) or exc}); re-download "
+            "the Gradescope export or remove the file to grade the folders by name"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"{path}: cannot be read ({exc})") from None
+    if not isinstance(data, dict):
+        raise IngestError(
+            f"{path}: is not a Gradescope submission list (a mapping of submission_<n> "
+            "entries); re-download the export"
+        )
+    found: dict[str, list[_Candidate]] = {}
+    skipped: list[Skipped] = []
+    for key, entry in data.items():
+        folder = root / str(key)
+        source = f"{key}/"
+        submitters = entry.get(":submitters") if isinstance(entry, dict) else None
+        if not isinstance(submitters, list) or not submitters:
+            skipped.append(Skipped(source, f"{GRADESCOPE_METADATA} lists no ':submitters' for it"))
+            continue
+        if not folder.is_dir() or folder.is_symlink():
+            skipped.append(
+                Skipped(source, f"is listed in {GRADESCOPE_METADATA} but its folder is missing")
+            )
+            continue
+        when = _parse_when(entry.get(":created_at"))
+        for person in submitters:
+            person = person if isinstance(person, dict) else {}
+            name = str(person.get(":name") or "").strip()
+            email = str(person.get(":email") or "").strip()
+            student = str(person.get(":sid") or "").strip() or email or name
+            if not student:
+                skipped.append(Skipped(source, "a submitter has no :sid:, :email: or :name:"))
+                continue
+            found.setdefault(str(key), []).append(
+                _Candidate(student, source, _copier(folder, limits), when, 0, name, email)
+            )
+    return found, skipped
+
+
+def _copier(folder: Path, limits: Limits) -> Callable[[Path], None]:
+    def materialize(dest: Path) -> None:
+        _copy_tree(folder, dest, limits)
+
+    return materialize
+
+
+def _unzipper(archive: Path, limits: Limits) -> Callable[[Path], None]:
+    def materialize(dest: Path) -> None:
+        dest.mkdir(parents=True, exist_ok=True)
+        safe_extract(
+            archive, dest, max_files=limits.max_files, max_bytes=limits.max_bytes,
+            max_file_bytes=limits.max_file_bytes,
+        )
+
+    return materialize
+
+
+def _canvas(files: list[tuple[int, Path, str]], modules: Collection[str], limits: Limits
+            ) -> Callable[[Path], None]:
+    def materialize(dest: Path) -> None:
+        dest.mkdir(parents=True, exist_ok=True)
+        for attachment, path, name in sorted(files):
+            if path.suffix.lower() == ".zip":
+                inner = dest / f".attachment-{attachment}"
+                inner.mkdir()
+                safe_extract(
+                    path, inner, max_files=limits.max_files, max_bytes=limits.max_bytes,
+                    max_file_bytes=limits.max_file_bytes,
+                )
+                _merge(inner, dest)
+                continue
+            copy = _CANVAS_COPY.match(name)
+            if copy and name not in modules and copy["stem"] + copy["ext"] in modules:
+                name = copy["stem"] + copy["ext"]
+            if path.stat().st_size > limits.max_file_bytes:
+                raise SubmissionError(f"'{name}' is larger than {limits.max_file_bytes} bytes")
+            shutil.copyfile(path, dest / name)
+
+    return materialize
+
+
+def _scan(root: Path, prefix: str, modules: Collection[str], limits: Limits
+          ) -> tuple[list[_Candidate], list[Skipped]]:
+    candidates: list[_Candidate] = []
+    skipped: list[Skipped] = []
+    gradescope: dict[str, list[_Candidate]] = {}
+    listed: set[str] = set()
+    metadata = root / GRADESCOPE_METADATA
+    if metadata.is_file():
+        gradescope, problems = _read_gradescope(metadata, root, limits)
+        listed = {s.source.rstrip("/") for s in problems} | set(gradescope)
+        skipped += [Skipped(prefix + s.source, s.reason) for s in problems]
+        for found in gradescope.values():
+            for candidate in found:
+                candidate.source = prefix + candidate.source
+                candidates.append(candidate)
+    canvas: dict[str, list[tuple[int, Path, str]]] = {}
+    canvas_names: dict[str, str] = {}
+    for path in sorted(root.iterdir()):
+        name = path.name
+        source = prefix + name
+        if _is_junk(name) or name == GRADESCOPE_METADATA or name in listed:
+            continue
+        if path.is_symlink():
+            skipped.append(Skipped(source, "is a symbolic link; put the files themselves here"))
+        elif path.is_dir():
+            candidates.append(
+                _Candidate(name, source + "/", _copier(path, limits), _newest_mtime(path))
+            )
+        elif match := CANVAS_NAME.match(name):
+            canvas.setdefault(match["uid"], []).append((int(match["aid"]), path, match["file"]))
+            canvas_names.setdefault(match["uid"], match["name"])
+        elif path.suffix.lower() == ".zip":
+            candidates.append(
+                _Candidate(path.stem, source, _unzipper(path, limits), _newest_mtime(path))
+            )
+        else:
+            skipped.append(
+                Skipped(
+                    source,
+                    "is not a student's folder, a student's zip or a Canvas-named file; "
+                    "move it into the student's folder",
+                )
+            )
+    for uid, files in canvas.items():
+        newest = max(files)
+        candidates.append(
+            _Candidate(
+                uid,
+                prefix + newest[1].name,
+                _canvas(files, modules, limits),
+                max(filter(None, (_newest_mtime(p) for _, p, _ in files)), default=None),
+                newest[0],
+                canvas_names[uid],
+            )
+        )
+    return candidates, skipped
+
+
+# -- the intake ---------------------------------------------------------------------------
+
+
+def ingest(
+    source: Path | str,
+    work: Path | str,
+    *,
+    roster: Roster | None = None,
+    modules: Collection[str] = (),
+    limits: Limits | None = None,
+) -> Intake:
+    """Recognise SUBMISSIONS at *source* and copy each student's latest work into *work*.
+
+    *work* is rebuilt from scratch (in a fresh folder renamed into place). *modules* are
+    the course's module file names, used to undo Canvas's ``name-1.py`` renaming.
+    """
+    source, work = Path(source), Path(work)
+    limits = limits or Limits()
+    if not source.exists():
+        raise IngestError(f"{source}: does not exist; pass a folder of submissions or a zip")
+    work.parent.mkdir(parents=True, exist_ok=True)
+    for stale in work.parent.glob(f".{work.name}.new-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    fresh = work.parent / f".{work.name}.new-{os.getpid()}"
+    fresh.mkdir()
+    try:
+        intake = _ingest(source, work, fresh, roster, modules, limits)
+        shutil.rmtree(fresh / ".export", ignore_errors=True)
+        if work.exists():
+            shutil.rmtree(work)
+        fresh.rename(work)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    return intake
+
+
+def _ingest(source: Path, work: Path, fresh: Path, roster: Roster | None,
+            modules: Collection[str], limits: Limits) -> Intake:
+    intake = Intake()
+    prefix = ""
+    if source.is_dir():
+        root = source
+    elif zipfile.is_zipfile(source):
+        root = fresh / ".export"
+        root.mkdir()
+        try:
+            intake.skipped += safe_extract(
+                source, root, max_files=limits.max_export_files,
+                max_bytes=limits.max_export_bytes, max_file_bytes=limits.max_bytes,
+                strict=False, label=source.name,
+            )
+        except SubmissionError as exc:
+            raise IngestError(f"{source}: {exc}") from None
+        prefix = f"{source.name}!"
+    else:
+        raise IngestError(
+            f"{source}: is neither a folder nor a zip file; pass the folder of submissions, "
+            "a Gradescope or Canvas export, or a zip of one"
+        )
+    root = _unwrap(root, archive=bool(prefix))
+    if root != source and prefix == "":
+        prefix = root.relative_to(source).as_posix() + "/"
+    candidates, skipped = _scan(root, prefix, modules, limits)
+    intake.skipped += skipped
+    if roster is not None:
+        unknown: set[str] = set()
+        for candidate in candidates:
+            entry = roster.find(candidate.student, candidate.email)
+            if entry is None:
+                unknown.add(candidate.student)
+                continue
+            candidate.student = entry.id
+            candidate.name = entry.name or candidate.name
+            candidate.email = entry.email or candidate.email
+        intake.unknown = sorted(unknown)
+    latest: dict[str, _Candidate] = {}
+    for candidate in sorted(candidates, key=lambda c: (c.when or _EPOCH, c.order, c.source)):
+        previous = latest.get(candidate.student)
+        if previous is not None:
+            intake.superseded.append(
+                Skipped(previous.source, f"superseded by the later {candidate.source}",
+                        previous.student)
+            )
+        latest[candidate.student] = candidate
+    for student in sorted(latest):
+        candidate = latest[student]
+        folder = folder_name(student)
+        dest = fresh / folder
+        try:
+            candidate.materialize(dest)
+            _tidy(dest, limits)
+        except SubmissionError as exc:
+            shutil.rmtree(dest, ignore_errors=True)
+            intake.skipped.append(Skipped(candidate.source, str(exc), student))
+            continue
+        except OSError as exc:
+            shutil.rmtree(dest, ignore_errors=True)
+            intake.skipped.append(
+                Skipped(candidate.source, f"cannot be copied ({exc.strerror or exc})", student)
+            )
+            continue
+        intake.submissions.append(
+            StudentSubmission(
+                student=student,
+                path=work / folder,
+                digest=content_hash(dest),
+                source=candidate.source,
+                submitted_at=candidate.when.isoformat() if candidate.when else "",
+                name=candidate.name,
+                email=candidate.email,
+            )
+        )
+    if roster is not None:
+        present = {s.student for s in intake.submissions} | {s.student for s in intake.skipped}
+        intake.missing = [e for i, e in sorted(roster.entries.items()) if i not in present]
+    return intake
