@@ -87,7 +87,7 @@ class Runner:
 
     def _load(self, key: str, path: str) -> None:
         self.modules.pop(key, None)
-        file = Path(path)
+        file = Path(path).absolute()  # as the code's co_filename, for _student_frames
         if not file.is_file():
             raise _Fault(
                 "import", f"{file.name} is missing: put your {file.name} in the submission"
