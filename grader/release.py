@@ -289,7 +289,8 @@ def _fenced_lines(text: str) -> list[str]:
 def _public_lines(course: Course) -> set[str]:
     """Lines students may see anyway: the stubs, public graders and the grader package."""
     sources: list[Path] = [p for e in course for p in e.public_grader_files()]
-    sources += sorted(Path(grader.__file__).parent.rglob("*.py"))
+    package = Path(grader.__file__).parent
+    sources += sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".ini"))
     text = [p.read_text(encoding="utf-8") for p in sources]
     for exercise in course:
         solution = exercise.solution_path.read_text(encoding="utf-8")
