@@ -1,0 +1,7 @@
+import numpy as np
+
+
+def center(x_train, x_test):
+    x_train -= np.mean(x_train, axis=0)
+    x_test -= np.mean(x_train, axis=0)
+    return x_train, x_test

@@ -1,0 +1,6 @@
+import numpy as np
+
+
+def center(x_train, x_test):
+    mu = np.mean(x_train, axis=0)
+    return [x_train - mu, x_test - mu]
