@@ -41,7 +41,11 @@ def expect_array(
         kind = "None (did you forget to return?)" if got is None else type(got).__name__
         raise CheckFailure(f"{name} returned {kind}, expected {want}")
     if got.dtype.kind not in kinds:
-        raise CheckFailure(f"{name} returned an ndarray of dtype {got.dtype}, expected {want}")
+        numeric = {"f": "floats", "i": "integers", "u": "integers", "b": "booleans"}
+        allowed = " or ".join(sorted({numeric[k] for k in kinds if k in numeric}))
+        raise CheckFailure(
+            f"{name} returned an ndarray of dtype {got.dtype}; it should hold {allowed}"
+        )
     if shape is not None and got.shape != tuple(shape):
         raise CheckFailure(f"{name} returned shape {got.shape}, expected {want}")
     return got

@@ -178,7 +178,7 @@ def _text(exc: BaseException) -> str:
 def _not_plain(message: Any, problem: str) -> str:
     fn = message.get("fn", "the function") if isinstance(message, dict) else "the function"
     return (
-        f"{fn} returned {problem}; return plain numpy arrays (np.asarray) "
+        f"{fn} returned {problem}; return plain numpy arrays (np.asarray), tuples of them "
         "or Python numbers, as the docstring says"
     )
 
