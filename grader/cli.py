@@ -6,8 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.errors import GraderError
+
+if TYPE_CHECKING:
+    from grader.batch import ClassRun
 
 __all__ = ["main"]
 
@@ -103,6 +107,73 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from grader.batch import BatchInterrupted, grade_class
+    from grader.course import load_course
+    from grader.ingest import load_roster
+    from grader.progress import BatchProgress
+
+    course = load_course(args.course)
+    roster = load_roster(args.roster) if args.roster else None
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_ERROR
+    with BatchProgress() as progress:
+        try:
+            run = grade_class(
+                course, Path(args.submissions), Path(args.out), roster=roster, jobs=args.jobs,
+                scheduler=args.scheduler, regrade=args.regrade, exercises=args.exercise or (),
+                listener=progress,
+            )
+        except BatchInterrupted as stop:
+            print(
+                f"interrupted: {stop.graded} of {stop.total} submissions were graded and are "
+                f"kept in {stop.gradebook}; run the same command again to grade the rest",
+                file=sys.stderr,
+            )
+            return 130
+    intake = run.intake
+    print(
+        f"graded {len(run.graded)} submission(s); {run.unchanged} unchanged since the last run; "
+        f"{len(intake.skipped)} skipped"
+    )
+    for skipped in intake.skipped:
+        print(f"  skipped {skipped.source}: {skipped.reason}")
+    for old in intake.superseded:
+        print(f"  older submission not graded: {old.source} ({old.reason})")
+    if intake.unknown:
+        print(f"  not on the roster: {', '.join(intake.unknown)}")
+    if intake.missing:
+        print(f"  on the roster, no submission: {', '.join(e.id for e in intake.missing)}")
+    return _outputs(run)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from grader.batch import report_class
+    from grader.course import load_course
+    from grader.gradebook import GRADEBOOK_FILE, Gradebook
+
+    out = Path(args.out)
+    root = args.course
+    if root is None and (out / GRADEBOOK_FILE).is_file():
+        with Gradebook(out / GRADEBOOK_FILE) as book:
+            stored = book.meta("course")
+        root = stored if stored and Path(stored, "course.yml").is_file() else None
+    run = report_class(load_course(root), out)
+    print(f"re-rendered {len(run.reports)} report file(s) from {out / GRADEBOOK_FILE}")
+    return _outputs(run)
+
+
+def _outputs(run: ClassRun) -> int:
+    for problem in run.problems:
+        print(f"  warning: {problem}", file=sys.stderr)
+    if run.csv is not None:
+        print(f"gradebook: {run.out / 'gradebook.sqlite'}  (Canvas CSV: {run.csv})")
+    if run.summary is not None:
+        print(f"open {run.summary} in a browser: the class summary, linked to every report")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader", description="Auto-graded course exercises with sandboxed graders."
@@ -161,6 +232,34 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--output", metavar="PATH", help="where (default: the package's copy)")
     schema.add_argument("--check", action="store_true", help="only check that it is up to date")
     schema.set_defaults(run=_schema)
+
+    grade = sub.add_parser(
+        "grade", help="grade a whole class into reports, a gradebook and a class summary"
+    )
+    grade.add_argument(
+        "submissions",
+        metavar="SUBMISSIONS",
+        help="a folder of student folders or zips, a Gradescope or Canvas export, or a zip of one",
+    )
+    grade.add_argument("-o", "--out", required=True, metavar="OUT", help="the output folder")
+    grade.add_argument("--roster", metavar="CSV", help="a CSV with the columns id,name,email")
+    grade.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="worker processes (default: all cores)"
+    )
+    grade.add_argument(
+        "--scheduler", metavar="ADDRESS", help="grade on this dask.distributed scheduler instead"
+    )
+    grade.add_argument(
+        "--regrade", action="store_true", help="grade again even what is already graded"
+    )
+    grade.add_argument(
+        "-e", "--exercise", action="append", metavar="ID", help="grade only this exercise (repeat)"
+    )
+    grade.set_defaults(run=_grade)
+
+    report = sub.add_parser("report", help="re-render every report of OUT from its gradebook")
+    report.add_argument("out", metavar="OUT", help="the output folder of 'grader grade'")
+    report.set_defaults(run=_report)
     return parser
 
 

@@ -1,0 +1,431 @@
+"""A pool of fresh worker processes that grade submissions and send results back as JSON.
+
+Each worker is a new interpreter (``python -m grader.pool``), so it can set up the sandbox
+before any solution is imported. It collects the graders once and then grades one
+submission after another in a single pytest session
+(:func:`~grader.grading.grade_submissions`), asking the parent for the next submission
+as it goes, so fast workers take more of the work.
+
+The parent and a worker talk over two private pipes, one JSON object per line, never
+pickle::
+
+    parent -> worker   {"course": ROOT, "exercises": [...]}      once, first
+                       {"student": S, "path": P} | {"stop": true}
+    worker -> parent   {"type": "next"}                            ready for a submission
+                       {"type": "result", "result": {...}}         a SubmissionResult
+                       {"type": "error", "message": M}             the course is broken
+
+The parent checks each result against the submission it sent. A worker that dies or
+runs past the course's ``submission_timeout`` while grading is killed (with its process
+group) and replaced; that submission gets a ``crashed`` or ``timeout`` result, so one
+hostile submission never costs the others. :func:`grade_shard` runs the same pool on a
+dask worker, with the course and the submissions shipped as bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import ValidationError
+
+from grader.course import Course, load_course
+from grader.errors import GraderError
+from grader.results import CheckResult, ExerciseResult, Status, SubmissionResult
+from grader.session import grader_version
+from grader.submission import Submission
+
+__all__ = ["PoolError", "course_files", "failed_result", "grade_shard", "run_pool"]
+
+MAX_MESSAGE = 64 * 2**20
+GRACE_SECONDS = 30.0
+_READ = 1 << 20
+
+
+class PoolError(GraderError):
+    """The workers cannot grade at all (the course is broken or a worker cannot start)."""
+
+
+class _Broken(Exception):
+    """A worker sent something that is not a valid message."""
+
+
+def failed_result(
+    course: Course, exercises: Sequence[str], student: str, status: Status, message: str
+) -> SubmissionResult:
+    """A result with every check at 0 points and *status*, for a submission that never finished."""
+    graded = []
+    for exercise in course.select(exercises):
+        checks = [
+            CheckResult(
+                exercise=exercise.id, name=check.name, title=check.title, points=0.0,
+                max_points=check.points, public=check.public, status=status, message=message,
+            )
+            for check in exercise.checks
+        ]
+        graded.append(
+            ExerciseResult(
+                exercise=exercise.id, title=exercise.title, points=0.0,
+                max_points=exercise.points, checks=checks, message=message,
+            )
+        )
+    return SubmissionResult(
+        student=student,
+        course=course.title,
+        course_version=course.version,
+        grader_version=grader_version(),
+        exercises=graded,
+    )
+
+
+class _Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, course: Course, exercises: Sequence[str], log: Path | None) -> None:
+        task_read, self._task_write = os.pipe()
+        self.fd, result_write = os.pipe()
+        package_parent = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (package_parent, env.get("PYTHONPATH", "")) if p
+        )
+        self._log: IO[bytes] | None = None
+        output: IO[bytes] | int = subprocess.DEVNULL
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            self._log = output = open(log, "ab")  # noqa: SIM115
+        self.log = log
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "grader.pool", str(task_read), str(result_write),
+                 str(os.getpid())],
+                pass_fds=(task_read, result_write),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                env=env,
+                start_new_session=True,
+            )
+        finally:
+            os.close(task_read)
+            os.close(result_write)
+        os.set_blocking(self.fd, False)
+        self._buffer = bytearray()
+        self.current: Submission | None = None
+        self.deadline = 0.0
+        self.started = False
+        self.stopping = False
+        self.send({"course": str(course.root), "exercises": list(exercises)})
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        data = (json.dumps(message) + "\n").encode()
+        with contextlib.suppress(BrokenPipeError):
+            while data:
+                data = data[os.write(self._task_write, data) :]
+
+    def assign(self, submission: Submission, limit: float) -> None:
+        self.current = submission
+        self.deadline = time.monotonic() + limit
+        self.send({"student": submission.student, "path": str(submission.path)})
+
+    def read(self) -> list[dict[str, Any]] | None:
+        """The complete messages that have arrived; None once the worker has closed its end."""
+        try:
+            chunk = os.read(self.fd, _READ)
+        except BlockingIOError:
+            return []
+        if not chunk:
+            return None
+        self._buffer += chunk
+        messages = []
+        while (end := self._buffer.find(b"\n")) >= 0:
+            line = bytes(self._buffer[:end])
+            del self._buffer[: end + 1]
+            try:
+                message = json.loads(line)
+            except ValueError:
+                raise _Broken("sent a line that is not JSON") from None
+            if not isinstance(message, dict):
+                raise _Broken("sent a message that is not an object")
+            messages.append(message)
+        if len(self._buffer) > MAX_MESSAGE:
+            raise _Broken(f"sent a message larger than {MAX_MESSAGE} bytes")
+        return messages
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        self.process.wait()
+
+    def close(self) -> None:
+        for fd in (self.fd, self._task_write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self._log is not None:
+            self._log.close()
+
+    def log_tail(self) -> str:
+        if self.log is None or not self.log.is_file():
+            return ""
+        text = self.log.read_bytes()[-3000:].decode("utf-8", "replace").strip()
+        return f"\n{text}" if text else ""
+
+    def exit_description(self) -> str:
+        code = self.process.wait()
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit status {code}"
+
+
+def run_pool(
+    course: Course,
+    submissions: Sequence[Submission],
+    *,
+    exercises: Sequence[str],
+    jobs: int,
+    on_result: Callable[[SubmissionResult], None],
+    log_dir: Path | None = None,
+    time_limit: float | None = None,
+) -> None:
+    """Grade *submissions* on *jobs* fresh worker processes; hand each result to *on_result*.
+
+    *time_limit* is the wall-clock seconds one submission may take (default: the course's
+    ``submission_timeout`` plus a grace period). Ctrl-C stops every worker at once;
+    results already handed over stay handed over.
+    """
+    queue = deque(submissions)
+    selected = [e.id for e in course.select(exercises)]
+    limit = time_limit or course.defaults.submission_timeout + GRACE_SECONDS
+    selector = selectors.DefaultSelector()
+    workers: list[_Worker] = []
+    spawned = 0
+
+    def spawn() -> None:
+        nonlocal spawned
+        log = log_dir / f"worker-{spawned}.log" if log_dir is not None else None
+        spawned += 1
+        worker = _Worker(course, selected, log)
+        workers.append(worker)
+        selector.register(worker.fd, selectors.EVENT_READ, worker)
+
+    def finish(worker: _Worker, status: Status, why: str) -> None:
+        selector.unregister(worker.fd)
+        workers.remove(worker)
+        worker.kill()
+        worker.close()
+        if worker.current is not None:
+            on_result(failed_result(course, selected, worker.current.student, status, why))
+        elif not worker.started:
+            raise PoolError(
+                f"a grading worker stopped before it could grade ({worker.exit_description()})"
+                + worker.log_tail()
+            )
+        if queue and len(workers) < jobs:
+            spawn()
+
+    def handle(worker: _Worker, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "next":
+            if worker.current is not None:
+                raise _Broken("asked for a submission before finishing the one it had")
+            worker.started = True
+            if queue:
+                worker.assign(queue.popleft(), limit)
+            else:
+                worker.stopping = True
+                worker.send({"stop": True})
+        elif kind == "result":
+            expected = worker.current
+            try:
+                result = SubmissionResult.model_validate(message.get("result"))
+            except ValidationError as exc:
+                raise _Broken(f"sent a result that is not valid ({exc.error_count()} errors)") \
+                    from None
+            if expected is None or result.student != expected.student:
+                raise _Broken("sent a result for a submission it was not grading")
+            worker.current = None
+            on_result(result)
+        elif kind == "error":
+            raise PoolError(str(message.get("message", "a grading worker failed")))
+        else:
+            raise _Broken(f"sent an unknown message type {kind!r}")
+
+    try:
+        for _ in range(min(max(jobs, 1), len(queue))):
+            spawn()
+        while workers:
+            now = time.monotonic()
+            waits = [w.deadline - now for w in workers if w.current is not None]
+            for key, _ in selector.select(max(0.0, min([1.0, *waits]))):
+                worker = key.data
+                try:
+                    messages = worker.read()
+                    for message in messages or []:
+                        handle(worker, message)
+                except _Broken as exc:
+                    finish(worker, "crashed", f"the grading process {exc}; it was stopped")
+                    continue
+                if messages is None:
+                    finish(
+                        worker,
+                        "crashed",
+                        "the grading process ended while grading this submission "
+                        f"({worker.exit_description()}); code that exits the process "
+                        "(os._exit, a crash in C code) stops grading",
+                    )
+            for worker in [w for w in workers if w.current and time.monotonic() > w.deadline]:
+                finish(
+                    worker,
+                    "timeout",
+                    f"grading this submission took longer than {limit:g} seconds, the "
+                    "limit for a whole submission; it was stopped",
+                )
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.close()
+        selector.close()
+
+
+# -- dask -----------------------------------------------------------------------------------
+
+
+def course_files(course: Course) -> dict[str, bytes]:
+    """The files a worker elsewhere needs to rebuild the course: course.yml and every exercise."""
+    root = course.root
+    found = {"course.yml": (root / "course.yml").read_bytes()}
+    for exercise in course:
+        for folder in (exercise.exercise_dir, exercise.solution_dir):
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
+
+
+def _write_tree(files: Mapping[str, bytes], root: Path) -> None:
+    for name, data in files.items():
+        target = root.joinpath(*Path(name).parts)
+        if ".." in Path(name).parts or Path(name).is_absolute():
+            raise PoolError(f"refusing to write {name!r} outside {root}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def grade_shard(
+    files: Mapping[str, bytes],
+    digest: str,
+    exercises: Sequence[str],
+    shard: Sequence[tuple[str, Mapping[str, bytes]]],
+    time_limit: float | None = None,
+) -> list[str]:
+    """Grade *shard* (student id and files of each submission); return results as JSON text.
+
+    Runs on a dask worker: the course is rebuilt from *files* once per *digest*, and the
+    submissions are graded by one fresh worker process, exactly as on the local pool.
+    """
+    home = Path(tempfile.gettempdir()) / f"grader-course-{digest[:16]}"
+    if not (home / "course.yml").is_file():
+        staging = Path(tempfile.mkdtemp(prefix=f"{home.name}-"))
+        _write_tree(files, staging)
+        try:
+            staging.rename(home)
+        except OSError:
+            if not (home / "course.yml").is_file():
+                raise
+    course = load_course(home)
+    results: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="grader-shard-") as tmp:
+        submissions = []
+        for index, (student, content) in enumerate(shard):
+            folder = Path(tmp) / str(index)
+            folder.mkdir()
+            _write_tree(content, folder)
+            submissions.append(Submission(student, folder))
+        run_pool(
+            course, submissions, exercises=exercises, jobs=1, time_limit=time_limit,
+            on_result=lambda r: results.append(r.model_dump_json()),
+        )
+    return results
+
+
+# -- the worker process -------------------------------------------------------------------
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when the parent dies (kill -9 included)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _worker(task_fd: int, result_fd: int) -> int:
+    from grader.grading import grade_submissions
+
+    tasks = os.fdopen(task_fd, "rb")
+    out = os.fdopen(result_fd, "wb")
+
+    def send(message: dict[str, Any]) -> None:
+        out.write(json.dumps(message).encode() + b"\n")
+        out.flush()
+
+    def send_result(result: SubmissionResult) -> None:
+        out.write(b'{"type": "result", "result": ' + result.model_dump_json().encode() + b"}\n")
+        out.flush()
+
+    def queue() -> Iterator[Submission]:
+        while True:
+            send({"type": "next"})
+            line = tasks.readline()
+            if not line:
+                return
+            message = json.loads(line)
+            if message.get("stop"):
+                return
+            yield Submission(str(message["student"]), Path(message["path"]))
+
+    config = json.loads(tasks.readline() or b"{}")
+    try:
+        course = load_course(config["course"])
+        grade_submissions(
+            course, queue(), exercises=config.get("exercises", ()), on_result=send_result
+        )
+    except GraderError as exc:
+        send({"type": "error", "message": str(exc)})
+        return 2
+    except Exception:
+        send({"type": "error", "message": "a grading worker failed:\n" + traceback.format_exc()})
+        return 3
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    task_fd, result_fd, parent = (int(a) for a in argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+    return _worker(task_fd, result_fd)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
