@@ -97,7 +97,7 @@ def run_check(
 ) -> None:
     """Run one declarative check; raise CheckFailure (or a StudentFault) when it fails."""
     __tracebackhide__ = True
-    for kwargs_spec in check.kwargs:
+    for kwargs_spec in check.kwargs_sets:
         kwargs = resolve(kwargs_spec, params)
         for _ in range(check.cases):
             if isinstance(check, GradcheckCheck):

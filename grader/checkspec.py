@@ -116,33 +116,18 @@ class InputSpec(SpecModel):
         return self
 
 
-def _no_kwargs() -> list[dict[str, Any]]:
-    return [{}]
-
-
-def _kwargs_list(value: Any) -> Any:
-    if value is None:
-        return [{}]
-    return value if isinstance(value, list) else [value]
-
-
 class DeclarativeCheck(Check):
     """Fields every declarative check has: how to call the function and how often."""
 
     inputs: dict[str, InputSpec] = Field(
         min_length=1, description="the positional arguments, in order, by name"
     )
-    kwargs: list[dict[str, Any]] = Field(
-        default_factory=_no_kwargs,
+    kwargs: dict[str, Any] | list[dict[str, Any]] = Field(
+        default_factory=dict,
         description="keyword arguments; a list runs the check once per mapping; "
         "a value '$name' is the exercise parameter name",
     )
     cases: int = Field(1, ge=1, le=100, description="independent draws of the inputs")
-
-    @field_validator("kwargs", mode="before")
-    @classmethod
-    def _normalise_kwargs(cls, value: Any) -> Any:
-        return _kwargs_list(value)
 
     @model_validator(mode="after")
     def _likes_exist(self) -> DeclarativeCheck:
@@ -158,6 +143,11 @@ class DeclarativeCheck(Check):
     @property
     def declarative(self) -> bool:
         return True
+
+    @property
+    def kwargs_sets(self) -> list[dict[str, Any]]:
+        """The keyword arguments of each run of the check."""
+        return self.kwargs if isinstance(self.kwargs, list) else [self.kwargs]
 
     def functions(self) -> list[str]:
         """The exercise functions this check calls."""
