@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from authoring_helpers import add_checks, copy_course, edit
 from grader import ConfigError, CourseError, grade_submission, load_course
 from grader.checkspec import InputSpec
 from grader.inputs import draw_inputs
+from grader.student import InProcessBackend
 from grader.variants import check_seed, resolve_params
 
 
@@ -238,6 +240,7 @@ def test_inline_mistake_code_is_recognised(course_dir: Path, tmp_path: Path):
 
 # -- variants -----------------------------------------------------------------------------------
 
+
 def test_variable_parameters_are_per_student_and_stable(course_dir: Path):
     course = load_course(course_dir)
     elu = course.exercise("elu")
@@ -296,3 +299,30 @@ def test_inputs_follow_their_spec():
     assert np.min(np.abs(drawn["y"])) >= 0.01
     assert {1000.0, -1000.0} <= set(drawn["z"].tolist())
     assert drawn["a"] == 0.5
+
+
+class _TimeoutSpy(InProcessBackend):
+    """Runs in-process and remembers the timeout of every call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: list[float] = []
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        if message.get("op") != "load":
+            self.timeouts.append(timeout)
+        return super().request(message, timeout)
+
+
+def test_a_checks_timeout_applies_to_its_calls_only(course_dir: Path):
+    edit(
+        _yml(course_dir),
+        "    kind: gradcheck\n",
+        "    timeout: 0.75\n    kind: gradcheck\n",
+    )
+    course = load_course(course_dir)
+    spy = _TimeoutSpy()
+    grade_submission(course, course_dir / "solutions", exercises=["sigmoid"], backend=spy)
+    assert 0.75 in spy.timeouts
+    assert course.defaults.call_timeout in spy.timeouts
+    assert set(spy.timeouts) == {0.75, course.defaults.call_timeout}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from authoring_helpers import copy_course, edit
+from authoring_helpers import ROOT, copy_course, edit
 
 from grader.cli import main
 from grader.validate import Finding, validate_course
@@ -150,3 +150,9 @@ def test_a_schema_error_names_file_line_and_field(course_dir: Path, capsys):
     assert "exercises/elu/exercise.yml:" in failure.detail and "checks[0].points" in failure.detail
     code, out = _validate_cli(course_dir, capsys)
     assert code == 1 and "checks[0].points" in out
+
+
+def test_the_shipped_course_validates():
+    report = validate_course(ROOT, variants=2)
+    assert report.ok, [(f.exercise, f.step, f.detail) for f in report.failures()]
+    assert {f.exercise for f in report.findings} == {"sigmoid", "weight_sign", "centering", "elu"}
