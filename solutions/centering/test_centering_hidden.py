@@ -62,8 +62,8 @@ def test_train_mean_only(student, reference, rng):
 
 
 def test_per_feature_axis(student, reference, rng):
-    # Features on very different scales and offsets; one case with as many
-    # examples as features, where a mean over the wrong axis still broadcasts.
+    # Features on very different scales and offsets, in a tall and in a square array
+    # (where a mean over the wrong axis has the same length as a per-feature mean).
     cases = []
     for n, k, d in ((9, 6, 5), (4, 3, 4)):
         offsets = rng.normal(0.0, 50.0, size=d)
