@@ -11,6 +11,7 @@ student's answers and differs from the reference on at least one of them.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +33,11 @@ def import_trusted(path: Path, name: str) -> ModuleType:
     if spec is None or spec.loader is None or not path.is_file():
         raise CourseError(f"{path} is missing; the course needs it to grade")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
+        del sys.modules[name]
         raise CourseError(f"{path} does not import ({type(exc).__name__}: {exc}); fix it") from exc
     return module
 
