@@ -241,8 +241,11 @@ class Gradebook:
                 )
             for skip in intake.skipped:
                 if skip.student:
+                    known = intake.roster.find(skip.student) if intake.roster else None
                     self._db.execute(
-                        upsert, (skip.student, "", "", "skipped", "", skip.source, "", skip.reason)
+                        upsert,
+                        (skip.student, known.name if known else "", known.email if known else "",
+                         "skipped", "", skip.source, "", skip.reason),
                     )
             for entry in intake.missing:
                 self._db.execute(

@@ -140,6 +140,7 @@ class Intake:
     superseded: list[Skipped] = field(default_factory=list)
     missing: list[RosterEntry] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    roster: Roster | None = None
 
 
 @dataclass
@@ -679,7 +680,7 @@ def ingest(
 
 def _ingest(source: Path, work: Path, fresh: Path, roster: Roster | None,
             modules: Collection[str], limits: Limits) -> Intake:
-    intake = Intake()
+    intake = Intake(roster=roster)
     prefix = ""
     if source.is_dir():
         root = source

@@ -11,7 +11,7 @@ import pytest
 
 from grader import load_course
 from grader.gradebook import Gradebook, GradebookError, grading_key
-from grader.ingest import Intake, RosterEntry, Skipped, StudentSubmission
+from grader.ingest import Intake, Roster, RosterEntry, Skipped, StudentSubmission
 from grader.pool import failed_result
 from grader.results import SubmissionResult
 
@@ -117,6 +117,7 @@ def test_csv_has_a_row_per_student_and_canvas_columns(course, book, tmp_path):
             ],
             skipped=[Skipped("mallory.zip", "points outside its folder", "mallory")],
             missing=[RosterEntry("1009", "Nobody Yet", "nobody@example.edu")],
+            roster=Roster({"mallory": RosterEntry("mallory", "Mallory Quinn", "mq@example.edu")}),
         )
     )
     book.record(scored(course, "1001", 1, ["sigmoid", "elu"]), "h1", key)
@@ -137,6 +138,7 @@ def test_csv_has_a_row_per_student_and_canvas_columns(course, book, tmp_path):
     assert table["1002"][column["sigmoid"]] == "5" and table["1002"][column["elu"]] == ""
     assert table["1009"][5:] == ["0"] * (len(ids) + 1)
     assert table["mallory"][5:] == [""] * (len(ids) + 1)
+    assert table["mallory"][:4] == ["Mallory Quinn", "mallory", "mallory", "mq@example.edu"]
 
 
 def test_a_file_that_is_not_a_gradebook_is_a_clear_error(tmp_path):
