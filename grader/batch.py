@@ -156,7 +156,10 @@ def grade_class(
         except KeyboardInterrupt:
             book.write_csv(out / CSV_FILE, course)
             raise BatchInterrupted(len(run.graded), len(todo), book.path) from None
-        write_outputs(book, course, run, students=run.graded if reports else ())
+        if reports:
+            write_outputs(book, course, run, students=run.graded)
+        else:
+            run.csv = book.write_csv(out / CSV_FILE, course)
     return run
 
 
@@ -178,17 +181,22 @@ def report_class(course: Course, out: Path | str) -> ClassRun:
 def write_outputs(
     book: Gradebook, course: Course, run: ClassRun, *, students: Collection[str] | None
 ) -> None:
-    """``gradebook.csv``, the reports of *students* (all when None) and the class summary."""
+    """``gradebook.csv``, reports and the class summary.
+
+    Reports are written for *students* (everyone when None) and for every student whose
+    report is missing, e.g. after a batch was killed before its outputs were written.
+    """
     run.csv = book.write_csv(run.out / CSV_FILE, course)
     results = book.results(course)
     try:
-        from grader.report import write_class_outputs, write_submission_reports
+        from grader.report import student_folder, write_class_outputs, write_submission_reports
     except ImportError as exc:
         run.problems.append(f"reports were not written: {exc}")
         return
     wanted = None if students is None else set(students)
     for result in results:
-        if wanted is not None and result.student not in wanted:
+        report = student_folder(run.out, result.student) / "report.html"
+        if wanted is not None and result.student not in wanted and report.is_file():
             continue
         try:
             run.reports += write_submission_reports(result, course, run.out)

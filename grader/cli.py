@@ -123,7 +123,7 @@ def _grade(args: argparse.Namespace) -> int:
             run = grade_class(
                 course, Path(args.submissions), Path(args.out), roster=roster, jobs=args.jobs,
                 scheduler=args.scheduler, regrade=args.regrade, exercises=args.exercise or (),
-                listener=progress,
+                reports=not args.no_reports, listener=progress,
             )
         except BatchInterrupted as stop:
             print(
@@ -254,6 +254,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     grade.add_argument(
         "-e", "--exercise", action="append", metavar="ID", help="grade only this exercise (repeat)"
+    )
+    grade.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="write only the gradebook and its CSV (render later with 'grader report OUT')",
     )
     grade.set_defaults(run=_grade)
 

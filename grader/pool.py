@@ -51,6 +51,7 @@ __all__ = ["PoolError", "course_files", "failed_result", "grade_shard", "run_poo
 
 MAX_MESSAGE = 64 * 2**20
 GRACE_SECONDS = 30.0
+RECYCLE_AFTER = 200
 _READ = 1 << 20
 
 
@@ -127,6 +128,7 @@ class _Worker:
         self.deadline = 0.0
         self.started = False
         self.stopping = False
+        self.graded = 0
         self.send({"course": str(course.root), "exercises": list(exercises)})
 
     def send(self, message: Mapping[str, Any]) -> None:
@@ -203,12 +205,14 @@ def run_pool(
     on_result: Callable[[SubmissionResult], None],
     log_dir: Path | None = None,
     time_limit: float | None = None,
+    recycle_after: int = RECYCLE_AFTER,
 ) -> None:
     """Grade *submissions* on *jobs* fresh worker processes; hand each result to *on_result*.
 
     *time_limit* is the wall-clock seconds one submission may take (default: the course's
-    ``submission_timeout`` plus a grace period). Ctrl-C stops every worker at once;
-    results already handed over stay handed over.
+    ``submission_timeout`` plus a grace period). A worker is replaced by a fresh one after
+    *recycle_after* submissions, so its memory stays bounded however large the class.
+    Ctrl-C stops every worker at once; results already handed over stay handed over.
     """
     queue = deque(submissions)
     selected = [e.id for e in course.select(exercises)]
@@ -246,7 +250,7 @@ def run_pool(
             if worker.current is not None:
                 raise _Broken("asked for a submission before finishing the one it had")
             worker.started = True
-            if queue:
+            if queue and worker.graded < recycle_after:
                 worker.assign(queue.popleft(), limit)
             else:
                 worker.stopping = True
@@ -261,6 +265,7 @@ def run_pool(
             if expected is None or result.student != expected.student:
                 raise _Broken("sent a result for a submission it was not grading")
             worker.current = None
+            worker.graded += 1
             on_result(result)
         elif kind == "error":
             raise PoolError(str(message.get("message", "a grading worker failed")))

@@ -198,6 +198,7 @@ def test_kill_9_in_the_middle_then_rerun_loses_and_duplicates_nothing(tmp_path):
     assert len(after) == total
     assert len({(row[0], row[1]) for row in after}) == total
     assert set(before) <= set(after)
+    assert len(list(out.glob("students/*/report.html"))) == total
 
 
 @pytest.mark.slow
@@ -309,3 +310,17 @@ def test_no_worker_is_left_behind(course, tmp_path):
     grade_class(course, source, tmp_path / "out", exercises=["sigmoid"], jobs=2, reports=False)
     after = {p.pid for p in psutil.Process(os.getpid()).children(recursive=True)}
     assert after <= before
+
+
+def test_workers_are_replaced_after_a_set_number_of_submissions(course, tmp_path):
+    from grader.pool import run_pool
+    from grader.submission import Submission
+
+    folders = [write_files(tmp_path / f"s{i}", {"sigmoid.py": SOLUTION}) for i in range(5)]
+    got = []
+    run_pool(
+        course, [Submission(f.name, f) for f in folders], exercises=["sigmoid"], jobs=1,
+        on_result=got.append, log_dir=tmp_path / "logs", recycle_after=2,
+    )
+    assert sorted(r.student for r in got) == ["s0", "s1", "s2", "s3", "s4"]
+    assert len(list((tmp_path / "logs").glob("worker-*.log"))) == 3

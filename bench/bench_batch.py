@@ -1,0 +1,254 @@
+"""Throughput, per-submission time and peak memory of `grader grade`, against baselines.
+
+Run: python bench/bench_batch.py [--sizes 200 1000] [--jobs N] [--sample 20] [--write]
+
+For each size a class is generated (every student submits all four modules, each the
+reference solution or a correct style from tests/submissions; one student in three has a
+known mistake in one of them), and `grader grade CLASS -o OUT --no-reports -j JOBS` runs as a subprocess. Reported:
+
+* submissions per second over the whole command (intake, grading, gradebook, CSV);
+* the median time one submission took inside its worker (the results' `duration`);
+* the peak of the summed RSS of the whole process tree (command, workers, sandboxes),
+  sampled every 20 ms;
+* the time ratio of the largest class to the smallest, against the ratio of their sizes.
+
+Baselines, measured in the same run on the same submissions:
+
+* a fresh process per submission: `python -m grader.cli check --all --dir SUBMISSION`
+  (one interpreter and one pytest session per student, as a naive loop would do), run on
+  a sample, then extrapolated to the class with JOBS processes at a time;
+* `otter run` per submission, when the `otter` command is installed and an Otter
+  autograder zip is given with --otter-autograder (otherwise reported as not measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+def modules() -> dict[str, str]:
+    course = yaml.safe_load((ROOT / "course.yml").read_text())
+    found = {}
+    for entry in course["exercises"]:
+        spec = yaml.safe_load((ROOT / "exercises" / entry["id"] / "exercise.yml").read_text())
+        found[entry["id"]] = spec["module"]
+    return found
+
+
+def variants(exercise: str, module: str) -> tuple[list[str], list[str]]:
+    """The correct styles and the known mistakes of one exercise, as source text."""
+    text = (ROOT / "solutions" / exercise / module).read_text()
+    reference = "".join(
+        line for line in text.splitlines(keepends=True)
+        if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+    )
+    good, bad = [reference], []
+    for folder in sorted((ROOT / "tests" / "submissions" / exercise).glob("*/")):
+        if not (folder / module).is_file():
+            continue
+        expect = yaml.safe_load((folder / "expect.yml").read_text()) or {}
+        (good if expect.get("full_marks") else bad).append((folder / module).read_text())
+    return good, bad
+
+
+def make_class(folder: Path, size: int) -> list[Path]:
+    found = modules()
+    pools = {e: variants(e, m) for e, m in found.items()}
+    students = []
+    for index in range(size):
+        student = folder / f"s{index:05d}"
+        student.mkdir(parents=True)
+        for position, (exercise, module) in enumerate(found.items()):
+            good, bad = pools[exercise]
+            if bad and index % 3 == 0 and position == (index // 3) % len(found):
+                text = bad[(index // 4) % len(bad)]
+            else:
+                text = good[(index + position) % len(good)]
+            (student / module).write_text(text)
+        students.append(student)
+    return students
+
+
+def tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += member.memory_info().rss
+    return total
+
+
+def run_measured(command: list[str]) -> tuple[float, int, subprocess.CompletedProcess[str]]:
+    """Wall time and peak summed RSS of *command* and all its descendants."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watched = psutil.Process(child.pid)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                peak = max(peak, tree_rss(watched))
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = child.communicate()
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return wall, peak, subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
+
+
+def grader_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "grader.cli", "--course", str(ROOT), *args]
+
+
+def measure_batch(size: int, jobs: int, work: Path) -> dict[str, object]:
+    source = work / f"class-{size}"
+    make_class(source, size)
+    out = work / f"out-{size}"
+    wall, peak, done = run_measured(
+        grader_command("grade", str(source), "-o", str(out), "--no-reports", "-j", str(jobs))
+    )
+    if done.returncode != 0:
+        sys.exit(f"grader grade failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        rows = db.execute("SELECT result FROM gradings").fetchall()
+    results = [json.loads(row[0]) for row in rows]
+    if len(results) != size:
+        sys.exit(f"expected {size} results in the gradebook, found {len(results)}")
+    durations = [r["duration"] for r in results]
+    return {
+        "size": size,
+        "wall": wall,
+        "rate": size / wall,
+        "median": statistics.median(durations),
+        "peak_mb": peak / 2**20,
+        "isolation": results[0]["isolation"],
+        "exercises": len(results[0]["exercises"]),
+        "source": source,
+    }
+
+
+def measure_fresh_process(students: list[Path], sample: int) -> float:
+    """Median wall time of one `grader check --all` process per submission."""
+    times = []
+    for folder in students[:sample]:
+        started = time.perf_counter()
+        subprocess.run(
+            grader_command("check", "--all", "--dir", str(folder)),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure_otter(students: list[Path], sample: int, autograder: Path | None) -> str:
+    otter = shutil.which("otter")
+    if otter is None:
+        return "not measured: otter-grader is not installed"
+    if autograder is None or not autograder.is_file():
+        return "not measured: no Otter autograder zip given (--otter-autograder)"
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, folder in enumerate(students[:sample]):
+            files = sorted(folder.glob("*.py"))
+            started = time.perf_counter()
+            subprocess.run(
+                [otter, "run", "-a", str(autograder), "-o", f"{tmp}/{index}", str(files[0])],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+            )
+            times.append(time.perf_counter() - started)
+    return f"{statistics.median(times):.2f} s median per submission ({sample} submissions)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--sample", type=int, default=20, help="submissions for the baselines")
+    parser.add_argument("--otter-autograder", type=Path, help="an Otter autograder zip")
+    parser.add_argument("--write", action="store_true", help="record the figures in RESULTS.md")
+    args = parser.parse_args()
+    command = "python bench/bench_batch.py " + " ".join(
+        a for a in sys.argv[1:] if a != "--write"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        work = Path(tmp)
+        runs = [measure_batch(size, args.jobs, work) for size in args.sizes]
+        students = sorted(Path(str(runs[0]["source"])).iterdir())
+        fresh = measure_fresh_process(students, args.sample)
+        otter = measure_otter(students, min(args.sample, 5), args.otter_autograder)
+    lines = [
+        "| submissions | wall (s) | submissions/s | median per submission in a worker (s) "
+        "| peak RSS of the process tree (MB) |",
+        "|---|---|---|---|---|",
+    ]
+    for run in runs:
+        lines.append(
+            f"| {run['size']} | {run['wall']:.1f} | {run['rate']:.1f} | {run['median']:.3f} "
+            f"| {run['peak_mb']:.0f} |"
+        )
+    first, last = runs[0], runs[-1]
+    ratio = float(str(last["wall"])) / float(str(first["wall"]))
+    size_ratio = int(str(last["size"])) / int(str(first["size"]))
+    fresh_rate = args.jobs / fresh
+    notes = [
+        f"Each submission: {first['exercises']} exercises; isolation: "
+        f"{', '.join(map(str, first['isolation'])) or 'none recorded'}; --jobs {args.jobs}.",
+        f"Scaling: {last['size']} vs {first['size']} submissions took {ratio:.2f}x the time "
+        f"for {size_ratio:.2f}x the work.",
+        f"Baseline, a fresh `grader check --all` process per submission: {fresh:.2f} s median "
+        f"over {args.sample} submissions; extrapolated with {args.jobs} at a time, "
+        f"{fresh_rate:.1f} submissions/s, so {last['size']} submissions would take "
+        f"{int(str(last['size'])) / fresh_rate:.0f} s (measured on a sample, extrapolated).",
+        f"Baseline, `otter run` per submission: {otter}.",
+    ]
+    text = "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
+    print(text)
+    if args.write:
+        stamp = time.strftime("%Y-%m-%d")
+        section = (
+            f"## Batch\n\n`grader grade` on generated classes ({stamp}, {platform.machine()}, "
+            f"{os.cpu_count()} cores). Command: `{command.strip()}`\n\n{text}"
+        )
+        write_section(section)
+
+
+def write_section(section: str) -> None:
+    """Replace the "## Batch" section of RESULTS.md (or add it), leaving the others alone."""
+    text = RESULTS.read_text() if RESULTS.is_file() else "# Benchmark results\n"
+    start = text.find("\n## Batch\n")
+    if start < 0:
+        RESULTS.write_text(text.rstrip("\n") + "\n\n" + section)
+        return
+    end = text.find("\n## ", start + 1)
+    rest = text[end:] if end >= 0 else "\n"
+    RESULTS.write_text(text[: start + 1] + section + rest)
+
+
+if __name__ == "__main__":
+    main()
