@@ -343,3 +343,28 @@ def test_roster_that_cannot_be_read(tmp_path):
     (tmp_path / "latin.csv").write_bytes("id,name\n1,Jos\xe9\n".encode("latin-1"))
     with pytest.raises(IngestError, match="not UTF-8"):
         load_roster(tmp_path / "latin.csv")
+
+
+def test_the_sample_class_is_recognised(tmp_path):
+    from batch_helpers import ROOT
+
+    roster = load_roster(ROOT / "examples" / "roster.csv")
+    intake = ingest(ROOT / "examples" / "class", tmp_path / "work", roster=roster,
+                    modules=["sigmoid.py", "weight_sign.py", "centering.py", "elu.py"])
+    assert len(intake.submissions) >= 30
+    reasons = {s.student: s.reason for s in intake.skipped}
+    assert sorted(reasons) == ["jdoe", "mallory"]
+    assert "not a readable zip file" in reasons["jdoe"]
+    assert "'../../outside.py' points outside its folder" in reasons["mallory"]
+    assert [e.id for e in intake.missing] == ["kwong"]
+    assert intake.unknown == []
+    assert len(intake.superseded) == 1
+    assert all(s.name for s in intake.submissions)
+    sources = [s.source for s in intake.submissions]
+    assert any(s.startswith("submission_") for s in sources)
+    assert any(s.endswith(".zip") for s in sources)
+    assert any(s.endswith("/") and not s.startswith("submission_") for s in sources)
+    canvas = next(s for s in intake.submissions if s.source.startswith("lindgustav_"))
+    assert sorted(p.name for p in canvas.path.iterdir()) == [
+        "centering.py", "elu.py", "sigmoid.py", "weight_sign.py"
+    ]
