@@ -24,8 +24,9 @@ import pytest
 from grader.course import EXERCISE_FILE, Course, Exercise
 from grader.errors import CourseError
 from grader.results import SubmissionResult
+from grader.sandbox import Sandbox, SandboxLimits
 from grader.session import BackendFactory, GradingSession, grader_version
-from grader.student import Backend, InProcessBackend
+from grader.student import Backend
 from grader.submission import Submission, locate_module
 
 __all__ = [
@@ -68,8 +69,20 @@ def grade_submissions(
 ) -> list[SubmissionResult]:
     """Grade every submission in one pytest session; return the results in order.
 
-    *on_result* is called with each result as soon as it is finished.
+    *on_result* is called with each result as soon as it is finished. Without a
+    *backend_factory*, student code runs in a :class:`~grader.sandbox.Sandbox`
+    started here (and stopped on return).
     """
+    if backend_factory is None:
+        with Sandbox() as sandbox:
+            return grade_submissions(
+                course,
+                submissions,
+                exercises=exercises,
+                public_only=public_only,
+                backend_factory=sandbox.factory(SandboxLimits.of(course)),
+                on_result=on_result,
+            )
     selected = course.select(exercises)
     finished: list[SubmissionResult] = []
 
@@ -82,7 +95,7 @@ def grade_submissions(
         course,
         selected,
         submissions,
-        backend_factory or (lambda _submission: InProcessBackend()),
+        backend_factory,
         deliver,
         public_only=public_only,
     )

@@ -238,6 +238,7 @@ class GradingSession:
             grader_version=grader_version(),
             exercises=[self._exercise_summary(e) for e in self.exercises.values()],
             isolation=list(self.backend.layers) if self.backend else [],
+            stdout=self.backend.output() if self.backend else "",
             seed=check_seed(self.course.title, "", "", submission.student),
             duration=duration,
         )

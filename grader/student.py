@@ -18,10 +18,13 @@ from typing import Any, Protocol
 
 from grader import wire
 from grader.errors import (
+    StudentCrashed,
     StudentFault,
     StudentImportError,
+    StudentOutOfMemory,
     StudentRaised,
     StudentReturnError,
+    StudentTimeout,
 )
 from grader.runner import Runner
 
@@ -38,6 +41,10 @@ class Backend(Protocol):
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]: ...
 
     def close(self) -> None: ...
+
+    def output(self) -> str:
+        """What the student code printed (capped), for SubmissionResult.stdout."""
+        ...
 
 
 class InProcessBackend:
@@ -56,6 +63,9 @@ class InProcessBackend:
 
     def close(self) -> None:
         self.runner = Runner()
+
+    def output(self) -> str:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -146,9 +156,13 @@ class StudentModule:
             raise self._load_fault
         if self._loaded:
             return
-        reply = self._backend.request(
-            {"op": "load", "key": self._key, "path": str(self._path)}, self._timeout
-        )
+        try:
+            reply = self._backend.request(
+                {"op": "load", "key": self._key, "path": str(self._path)}, self._timeout
+            )
+        except (StudentTimeout, StudentCrashed, StudentOutOfMemory) as fault:
+            self._load_fault = fault
+            raise
         if "fault" in reply:
             self._load_fault = _fault(reply)
             raise self._load_fault
@@ -169,6 +183,8 @@ class StudentModule:
 def _fault(reply: dict[str, Any]) -> StudentFault:
     kind = reply.get("fault")
     message = str(reply.get("message", ""))
+    if kind == "raised" and reply.get("exc_type") == "MemoryError":
+        return StudentOutOfMemory(f"{message} (out of memory)")
     if kind == "raised":
         return StudentRaised(
             message,

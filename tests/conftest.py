@@ -5,9 +5,28 @@ from pathlib import Path
 import pytest
 
 from grader import Course, SubmissionResult, grade_submission, load_course
+from grader.sandbox import Sandbox, SandboxLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+SANDBOX = pytest.StashKey[Sandbox]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The zygote starts now, before any test imports a solution, and warms up meanwhile.
+    config.stash[SANDBOX] = Sandbox()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    sandbox = config.stash.get(SANDBOX, None)
+    if sandbox is not None:
+        sandbox.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox(pytestconfig: pytest.Config) -> Sandbox:
+    """The session's sandbox: every test that grades runs student code through it."""
+    return pytestconfig.stash[SANDBOX]
 
 
 @pytest.fixture(scope="session")
@@ -16,8 +35,10 @@ def course() -> Course:
 
 
 @pytest.fixture(scope="session")
-def grade(course: Course):
+def grade(course: Course, sandbox: Sandbox):
     def run(folder: Path, exercises: list[str] | None = None, **kwargs) -> SubmissionResult:
+        if "backend" not in kwargs:
+            kwargs["backend"] = sandbox.backend(folder, SandboxLimits.of(course))
         return grade_submission(course, folder, exercises=exercises or (), **kwargs)
 
     return run

@@ -1,0 +1,423 @@
+"""The trusted side of one submission's sandbox: send requests, judge what comes back.
+
+:class:`SandboxBackend` implements the :class:`~grader.student.Backend`
+protocol. It starts its child lazily (forked by the :class:`~grader.sandbox.Sandbox`'s
+zygote), sends each request as a frame with a fresh request id, and waits with
+a per-call wall-clock timeout inside a per-submission budget while draining the
+child's output. The reply must be a frame with the same id whose payload
+:mod:`grader.wire` decodes (never pickle) into the exact shape the request
+calls for; anything else stops the child.
+
+Every way a child can end a call becomes a :class:`~grader.errors.StudentFault`:
+a timeout (:class:`StudentTimeout`), death by a signal, ``os._exit`` or the CPU
+limit (:class:`StudentCrashed`), a ``MemoryError`` or death at the memory limit
+(:class:`StudentOutOfMemory`), a malformed reply (:class:`StudentCrashed`).
+The broken child is killed and the next request starts a fresh one, replaying
+the modules loaded so far, so that the remaining checks still run.
+
+``{"op": "fresh", "requests": (...)}`` runs the given requests, in order, in a
+new child of their own (modules loaded, nothing else run before) and returns
+``{"ok": (reply, ...)}``: a way to ask what a function returns without any
+state left behind by earlier calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import math
+import os
+import select
+import shutil
+import signal
+import socket
+import stat
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from grader import wire
+from grader.errors import (
+    SandboxError,
+    StudentCrashed,
+    StudentFault,
+    StudentOutOfMemory,
+    StudentTimeout,
+)
+from grader.sandbox import ExitInfo, Sandbox, SandboxLimits
+from grader.sandbox_protocol import FrameReader, OutputCapture, ProtocolError, pack
+
+__all__ = ["SandboxBackend"]
+
+_F_SETPIPE_SZ = 1031
+_EXIT_WAIT = 5.0
+_START_TIMEOUT = 10.0
+_FAULT_KINDS = ("import", "raised", "return")
+_MEMORY_WORDS = (b"MemoryError", b"Cannot allocate memory", b"bad_alloc", b"out of memory")
+
+
+class _TimedOut(Exception):
+    """The deadline passed before a whole frame arrived."""
+
+
+class _Child:
+    """One sandboxed process: its pid, channel, output pipe and directory."""
+
+    def __init__(self, pid: int, sock: socket.socket, output_fd: int, root: Path, limit: int):
+        self.pid = pid
+        self.sock = sock
+        self.output_fd = output_fd
+        self.root = root
+        self.reader = FrameReader(limit)
+        self.buffer = bytearray(1 << 20)
+        self.layers: tuple[str, ...] = ()
+
+
+class SandboxBackend:
+    """Runs one submission's modules in sandboxed children; see the module docstring."""
+
+    def __init__(self, sandbox: Sandbox, folder: Path, limits: SandboxLimits) -> None:
+        self.layers: tuple[str, ...] = ()
+        self._sandbox = sandbox
+        self._config = sandbox.config
+        self._folder = Path(os.path.normpath(folder.absolute()))
+        self._limits = limits
+        self._child: _Child | None = None
+        self._loads: dict[str, dict[str, Any]] = {}
+        self._output = OutputCapture(self._config.output_bytes)
+        self._budget_end: float | None = None
+        self._next_id = 0
+        self._fresh_start = False
+
+    # -- the Backend protocol -------------------------------------------------------------
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        if self._fresh_start:
+            self._fresh_start = False
+            self._output = OutputCapture(self._config.output_bytes)
+            self._budget_end = None
+        now = time.monotonic()
+        if self._budget_end is None:
+            self._budget_end = now + self._limits.submission_timeout
+        if now >= self._budget_end:
+            raise StudentTimeout(self._budget_message())
+        if message.get("op") == "fresh":
+            return self._fresh(message, timeout)
+        if message.get("op") == "load":
+            message = self._relocate(message)
+        child = self._child or self._start()
+        self._child = child
+        reply = self._exchange(child, message, timeout)
+        if message.get("op") == "load" and "fault" not in reply:
+            self._loads[str(message["key"])] = message
+        if reply.get("exc_type") == "MemoryError":
+            self._discard(child)
+        return reply
+
+    def close(self) -> None:
+        """Kill the child (and everything it started) and remove its directory."""
+        if self._child is not None:
+            self._discard(self._child)
+        self._loads.clear()
+        self._fresh_start = True
+
+    def output(self) -> str:
+        """The child's stdout and stderr: the first bytes, then how many more there were."""
+        return self._output.text()
+
+    # -- children -----------------------------------------------------------------------
+    def _start(self) -> _Child:
+        """Fork a confined child, wait for its hello, and load the modules loaded so far."""
+        child = self._spawn()
+        for load in self._loads.values():
+            reply = self._exchange(child, load, self._limits.call_timeout)
+            if "fault" in reply:
+                self._discard(child)
+                raise StudentCrashed(
+                    "your module imported before but failed when it was imported again "
+                    f"in a fresh process: {reply.get('message', '')}"
+                )
+        return child
+
+    def _spawn(self) -> _Child:
+        config = self._config
+        root = Path(tempfile.mkdtemp(prefix="grader-sandbox-", dir=config.temp_dir))
+        os.chmod(root, 0o755)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        output_read, output_write = os.pipe()
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(output_read, _F_SETPIPE_SZ, 1 << 20)
+        os.set_blocking(output_read, False)
+        info = self._sandbox.ready()
+        as_root = config.as_root and int(info.get("euid", -1)) == 0
+        spec = {
+            "root": str(root),
+            "source": str(self._folder),
+            "uid": config.uid,
+            "gid": config.gid,
+            "privileged": as_root,
+            "namespaces": config.namespaces,
+            "pid_namespace": config.namespaces and as_root,
+            "seccomp": config.seccomp,
+            "memory_mb": self._limits.memory_mb,
+            "cpu_seconds": self._limits.cpu_seconds,
+            "max_processes": config.max_processes,
+            "max_file_bytes": config.max_file_bytes,
+            "max_open_files": config.max_open_files,
+            "max_files": config.max_files,
+            "max_bytes": config.max_bytes,
+        }
+        try:
+            pid = self._sandbox.spawn(spec, theirs.fileno(), output_write)
+        except BaseException:
+            ours.close()
+            os.close(output_read)
+            _remove_tree(root)
+            raise
+        finally:
+            theirs.close()
+            os.close(output_write)
+        ours.setblocking(False)
+        child = _Child(pid, ours, output_read, root, config.max_frame)
+        hello = self._hello(child)
+        layers = hello.get("layers")
+        notes = hello.get("notes", ())
+        if not isinstance(layers, tuple) or not all(isinstance(x, str) for x in layers):
+            self._discard(child)
+            raise SandboxError("the sandbox child did not start properly")
+        child.layers = layers
+        self.layers = layers
+        for note in notes if isinstance(notes, tuple) else ():
+            if isinstance(note, str) and note not in self._output.notes:
+                self._output.notes.append(note)
+        return child
+
+    def _hello(self, child: _Child) -> dict[str, Any]:
+        deadline = time.monotonic() + max(_START_TIMEOUT, self._limits.call_timeout)
+        try:
+            frame = self._transact(child, b"", deadline)
+        except (ProtocolError, _TimedOut):
+            frame = None
+        if frame is None or frame[0] != 0:
+            self._discard(child)
+            raise SandboxError(
+                "the sandbox child did not start: " + self._output.kept.decode()[-300:]
+            )
+        hello = wire.decode(frame[1])
+        if not isinstance(hello, dict):
+            raise SandboxError("the sandbox child sent a malformed greeting")
+        return hello
+
+    def _discard(self, child: _Child) -> ExitInfo | None:
+        """Kill *child*, wait until it is reaped, keep its last output, remove its files."""
+        if self._child is child:
+            self._child = None
+        self._sandbox.kill(child.pid)
+        info = self._sandbox.wait_exit(child.pid, _EXIT_WAIT)
+        child.sock.close()
+        if child.output_fd >= 0:
+            self._output.drain(child.output_fd)
+            os.close(child.output_fd)
+            child.output_fd = -1
+        _remove_tree(child.root)
+        return info
+
+    def _fresh(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        requests = message.get("requests")
+        if not isinstance(requests, tuple):
+            raise SandboxError("a fresh request needs a tuple of requests")
+        child = self._start()
+        try:
+            replies = tuple(self._exchange(child, dict(r), timeout) for r in requests)
+        finally:
+            if child.output_fd >= 0:
+                self._discard(child)
+        return {"ok": replies}
+
+    # -- one request --------------------------------------------------------------------
+    def _exchange(self, child: _Child, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send *message* to *child* and return its checked reply, or raise a StudentFault."""
+        self._next_id += 1
+        request_id = self._next_id
+        now = time.monotonic()
+        budget_end = self._budget_end if self._budget_end is not None else math.inf
+        deadline = min(now + timeout, budget_end)
+        what = _describe(message)
+        try:
+            try:
+                frame = self._transact(child, pack(request_id, wire.encode(message)), deadline)
+            except _TimedOut:
+                self._discard(child)
+                if deadline >= budget_end:
+                    raise StudentTimeout(self._budget_message()) from None
+                raise StudentTimeout(
+                    f"{what} did not finish within {timeout:g} s (wall clock) and was stopped; "
+                    "look for a loop that never ends or work that grows too fast"
+                ) from None
+            if frame is None:
+                raise self._ended(child, what)
+            reply_id, payload = frame
+            if reply_id != request_id:
+                raise ProtocolError("a reply to a request that was not made")
+            try:
+                reply = wire.decode(payload)
+            except wire.DecodeError as exc:
+                raise ProtocolError(f"the reply is not plain data ({exc})") from None
+            checked = _check_reply(reply, message)
+        except ProtocolError as exc:
+            self._discard(child)
+            raise StudentCrashed(
+                f"the process running your code wrote something other than a reply on the "
+                f"grader's channel during {what} ({exc}) and was stopped"
+            ) from None
+        return checked
+
+    def _transact(self, child: _Child, data: bytes, deadline: float) -> tuple[int, bytes] | None:
+        """Send *data*, then wait for one frame; None at end of file; _TimedOut at *deadline*."""
+        poller = select.poll()
+        sock_fd = child.sock.fileno()
+        pending = memoryview(data)
+        if pending:
+            try:
+                pending = pending[child.sock.send(pending) :]
+            except BlockingIOError:
+                pass
+            except OSError:
+                return None
+        poller.register(sock_fd, select.POLLIN | (select.POLLOUT if pending else 0))
+        if child.output_fd >= 0:
+            poller.register(child.output_fd, select.POLLIN)
+        frame = child.reader.next()
+        while frame is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _TimedOut
+            for fd, event in poller.poll(max(1, math.ceil(remaining * 1000))):
+                if fd == child.output_fd:
+                    if not self._output.drain(fd):
+                        poller.unregister(fd)
+                        os.close(fd)
+                        child.output_fd = -1
+                    continue
+                if event & select.POLLOUT and pending:
+                    try:
+                        sent = child.sock.send(pending)
+                    except BlockingIOError:
+                        sent = 0
+                    except OSError:
+                        return None
+                    pending = pending[sent:]
+                    if not pending:
+                        poller.modify(sock_fd, select.POLLIN)
+                if event & (select.POLLIN | select.POLLHUP | select.POLLERR):
+                    try:
+                        count = child.sock.recv_into(child.buffer)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        return None
+                    if count == 0:
+                        return None
+                    child.reader.feed(bytes(memoryview(child.buffer)[:count]))
+                    frame = child.reader.next()
+        if child.output_fd >= 0 and not self._output.drain(child.output_fd):
+            os.close(child.output_fd)
+            child.output_fd = -1
+        return frame
+
+    def _ended(self, child: _Child, what: str) -> StudentFault:
+        """The fault for a child that closed its channel: how did it end?"""
+        info = self._discard(child)
+        said = bytes(self._output.tail)
+        memory = self._limits.memory_mb
+        if info is None:
+            return StudentCrashed(f"the process running your code stopped during {what}")
+        if info.signal in (signal.SIGXCPU,) or (
+            info.signal == signal.SIGKILL and info.cpu_seconds >= self._limits.cpu_seconds
+        ):
+            return StudentCrashed(
+                f"{what} used up the {self._limits.cpu_seconds} s of CPU time a submission "
+                "may use and was stopped"
+            )
+        if any(word in said for word in _MEMORY_WORDS) or info.maxrss_kb * 1024 >= 0.9 * (
+            memory * 2**20
+        ):
+            return StudentOutOfMemory(
+                f"{what} ran out of memory (the limit is {memory} MB) and the process died"
+            )
+        if info.signal:
+            name = signal.Signals(info.signal).name
+            meaning = signal.strsignal(info.signal) or name
+            return StudentCrashed(
+                f"the process running your code was killed by {name} ({meaning}) during {what}"
+            )
+        return StudentCrashed(
+            f"the process running your code exited (status {info.exit_code}) during {what}; "
+            "a function must return its result, not end the process (os._exit, os.abort)"
+        )
+
+    # -- helpers ------------------------------------------------------------------------
+    def _relocate(self, message: dict[str, Any]) -> dict[str, Any]:
+        """The load request with the module's path as the child sees it: relative to its root."""
+        path = Path(os.path.normpath(Path(str(message.get("path", ""))).absolute()))
+        try:
+            relative = path.relative_to(self._folder)
+        except ValueError:
+            relative = Path("outside-the-submission") / path.name
+        return {**message, "path": relative.as_posix()}
+
+    def _budget_message(self) -> str:
+        return (
+            f"the submission used up its {self._limits.submission_timeout:g} s of grading time; "
+            "this check was not run"
+        )
+
+
+def _describe(message: dict[str, Any]) -> str:
+    if message.get("op") == "load":
+        return f"importing {Path(str(message.get('path', ''))).name}"
+    return f"{message.get('fn', 'your function')}()"
+
+
+def _check_reply(reply: Any, message: dict[str, Any]) -> dict[str, Any]:
+    """*reply*, if it has exactly the shape *message* calls for; else raise ProtocolError."""
+    if not isinstance(reply, dict):
+        raise ProtocolError("the reply is not a dict")
+    if "fault" in reply:
+        types = {"fault": str, "message": str, "exc_type": str, "not_implemented": bool}
+        if set(reply) != set(types) or reply["fault"] not in _FAULT_KINDS:
+            raise ProtocolError("a malformed fault")
+        if not all(type(reply[key]) is kind for key, kind in types.items()):
+            raise ProtocolError("a malformed fault")
+        return reply
+    op = message.get("op")
+    wants_inputs = op == "call" and bool(message.get("inputs"))
+    if set(reply) != ({"ok", "inputs"} if wants_inputs else {"ok"}):
+        raise ProtocolError("unexpected keys in the reply")
+    if op == "load" and reply["ok"] is not None:
+        raise ProtocolError("a load answered with a value")
+    if op == "map":
+        calls = message.get("calls", ())
+        if not isinstance(reply["ok"], tuple) or len(reply["ok"]) != len(calls):
+            raise ProtocolError("a batch answered with the wrong number of results")
+    if wants_inputs:
+        inputs = reply["inputs"]
+        if not (
+            isinstance(inputs, tuple)
+            and len(inputs) == 2
+            and isinstance(inputs[0], tuple)
+            and isinstance(inputs[1], dict)
+        ):
+            raise ProtocolError("malformed inputs")
+    return reply
+
+
+def _remove_tree(root: Path) -> None:
+    """Remove a child's directory; never follows a link the child may have made."""
+    if not root.exists():
+        return
+    for dirpath, _dirnames, _filenames in os.walk(root):
+        with contextlib.suppress(OSError):
+            if stat.S_ISDIR(os.lstat(dirpath).st_mode):
+                os.chmod(dirpath, 0o700)
+    shutil.rmtree(root, ignore_errors=True)

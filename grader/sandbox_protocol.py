@@ -1,0 +1,134 @@
+"""Frames on the sandbox's sockets, and the capped capture of a child's output.
+
+A frame is a 12-byte header (payload length, request id; little endian) and the
+payload, which is always bytes made by :mod:`grader.wire`. The reader checks
+the length against a maximum before it buffers anything, so a child cannot
+make the grader allocate more than that by announcing a huge frame.
+
+Used on both sides: the trusted parent reads with :class:`FrameReader` and a
+deadline; the child and the zygote use the blocking helpers.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+
+__all__ = [
+    "HEADER",
+    "FrameReader",
+    "FrameSocket",
+    "OutputCapture",
+    "ProtocolError",
+    "pack",
+]
+
+HEADER = struct.Struct("<IQ")
+_TAIL = 4096
+
+
+class ProtocolError(Exception):
+    """The bytes on a channel are not a well-formed frame."""
+
+
+def pack(request_id: int, payload: bytes) -> bytes:
+    """One frame: header and payload."""
+    return HEADER.pack(len(payload), request_id) + payload
+
+
+class FrameReader:
+    """Splits a byte stream into frames; refuses frames above *limit* bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= HEADER.size:
+            size, _ = HEADER.unpack_from(self._buffer)
+            if size > self.limit:
+                raise ProtocolError(f"a frame of {size} bytes is above the limit of {self.limit}")
+
+    def next(self) -> tuple[int, bytes] | None:
+        """The next complete frame as (request id, payload), or None."""
+        if len(self._buffer) < HEADER.size:
+            return None
+        size, request_id = HEADER.unpack_from(self._buffer)
+        if size > self.limit:
+            raise ProtocolError(f"a frame of {size} bytes is above the limit of {self.limit}")
+        end = HEADER.size + size
+        if len(self._buffer) < end:
+            return None
+        payload = bytes(self._buffer[HEADER.size : end])
+        del self._buffer[:end]
+        return request_id, payload
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer)
+
+
+class FrameSocket:
+    """Blocking frames on a socket, read with as few system calls as possible."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._buffer = bytearray(1 << 16)
+        self._reader = FrameReader(1 << 62)
+
+    def recv(self) -> tuple[int, bytes] | None:
+        """The next frame; None when the other end closed the socket."""
+        frame = self._reader.next()
+        while frame is None:
+            count = self.sock.recv_into(self._buffer)
+            if count == 0:
+                return None
+            self._reader.feed(bytes(memoryview(self._buffer)[:count]))
+            frame = self._reader.next()
+        return frame
+
+    def send(self, request_id: int, payload: bytes) -> None:
+        self.sock.sendall(pack(request_id, payload))
+
+
+class OutputCapture:
+    """Keeps the first *limit* bytes of a child's stdout and stderr and counts the rest.
+
+    ``tail`` holds the last few KiB seen, to tell why a child died.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+        self.notes: list[str] = []
+        self._scratch = bytearray(1 << 20)
+
+    def drain(self, fd: int) -> bool:
+        """Read what *fd* (non-blocking) holds now; False once it reached end of file."""
+        view = memoryview(self._scratch)
+        while True:
+            try:
+                count = os.readv(fd, [view])
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if count == 0:
+                return False
+            self.tail = (self.tail + view[:count])[-_TAIL:]
+            room = self.limit - len(self.kept)
+            if room > 0:
+                self.kept += view[: min(room, count)]
+            self.dropped += max(0, count - max(room, 0))
+
+    def text(self) -> str:
+        shown = self.kept.decode("utf-8", "replace")
+        if self.dropped:
+            shown += f"\n[... {self.dropped} more bytes of output not kept]"
+        for note in self.notes:
+            shown += f"\n[sandbox] {note}"
+        return shown
