@@ -116,7 +116,9 @@ def grade_class(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     selected = [e.id for e in course.select(exercises)]
-    intake = ingest(source, out / WORK_DIR, roster=roster, modules=[e.module for e in course])
+    intake = ingest(
+        source, out / WORK_DIR, roster=roster, modules=[e.module for e in course], exclude=[out]
+    )
     run = ClassRun(out=out, intake=intake)
     logs = out / LOG_DIR
     shutil.rmtree(logs, ignore_errors=True)

@@ -583,8 +583,8 @@ def _canvas(files: list[tuple[int, Path, str]], modules: Collection[str], limits
     return materialize
 
 
-def _scan(root: Path, prefix: str, modules: Collection[str], limits: Limits
-          ) -> tuple[list[_Candidate], list[Skipped]]:
+def _scan(root: Path, prefix: str, modules: Collection[str], limits: Limits,
+          exclude: Collection[Path]) -> tuple[list[_Candidate], list[Skipped]]:
     candidates: list[_Candidate] = []
     skipped: list[Skipped] = []
     gradescope: dict[str, list[_Candidate]] = {}
@@ -604,6 +604,8 @@ def _scan(root: Path, prefix: str, modules: Collection[str], limits: Limits
         name = path.name
         source = prefix + name
         if _is_junk(name) or name == GRADESCOPE_METADATA or name in listed:
+            continue
+        if path.resolve() in exclude:
             continue
         if path.is_symlink():
             skipped.append(Skipped(source, "is a symbolic link; put the files themselves here"))
@@ -651,11 +653,13 @@ def ingest(
     roster: Roster | None = None,
     modules: Collection[str] = (),
     limits: Limits | None = None,
+    exclude: Collection[Path] = (),
 ) -> Intake:
     """Recognise SUBMISSIONS at *source* and copy each student's latest work into *work*.
 
     *work* is rebuilt from scratch (in a fresh folder renamed into place). *modules* are
-    the course's module file names, used to undo Canvas's ``name-1.py`` renaming.
+    the course's module file names, used to undo Canvas's ``name-1.py`` renaming;
+    folders in *exclude* (such as the output folder inside SUBMISSIONS) are not students.
     """
     source, work = Path(source), Path(work)
     limits = limits or Limits()
@@ -667,7 +671,9 @@ def ingest(
     fresh = work.parent / f".{work.name}.new-{os.getpid()}"
     fresh.mkdir()
     try:
-        intake = _ingest(source, work, fresh, roster, modules, limits)
+        intake = _ingest(
+            source, work, fresh, roster, modules, limits, {Path(p).resolve() for p in exclude}
+        )
         shutil.rmtree(fresh / ".export", ignore_errors=True)
         if work.exists():
             shutil.rmtree(work)
@@ -679,7 +685,7 @@ def ingest(
 
 
 def _ingest(source: Path, work: Path, fresh: Path, roster: Roster | None,
-            modules: Collection[str], limits: Limits) -> Intake:
+            modules: Collection[str], limits: Limits, exclude: Collection[Path]) -> Intake:
     intake = Intake(roster=roster)
     prefix = ""
     if source.is_dir():
@@ -704,7 +710,7 @@ def _ingest(source: Path, work: Path, fresh: Path, roster: Roster | None,
     root = _unwrap(root, archive=bool(prefix))
     if root != source and prefix == "":
         prefix = root.relative_to(source).as_posix() + "/"
-    candidates, skipped = _scan(root, prefix, modules, limits)
+    candidates, skipped = _scan(root, prefix, modules, limits, exclude)
     intake.skipped += skipped
     if roster is not None:
         unknown: set[str] = set()

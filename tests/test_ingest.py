@@ -368,3 +368,15 @@ def test_the_sample_class_is_recognised(tmp_path):
     assert sorted(p.name for p in canvas.path.iterdir()) == [
         "centering.py", "elu.py", "sigmoid.py", "weight_sign.py"
     ]
+
+
+def test_the_output_folder_inside_submissions_is_not_a_student(tmp_path):
+    source = tmp_path / "class"
+    write_files(source / "alice", {"sigmoid.py": SOLUTION})
+    out = source / "reports"
+    write_files(out / "students" / "alice", {"report.html": "<html></html>"})
+    intake = ingest(source, out / "work", exclude=[out])
+    assert sorted(by_student(intake)) == ["alice"]
+    assert intake.skipped == []
+    again = ingest(source, out / "work", exclude=[out])
+    assert sorted(by_student(again)) == ["alice"]
