@@ -4,7 +4,8 @@ Run: python bench/bench_batch.py [--sizes 200 1000] [--jobs N] [--sample 20] [--
 
 For each size a class is generated (every student submits all four modules, each the
 reference solution or a correct style from tests/submissions; one student in three has a
-known mistake in one of them), and `grader grade CLASS -o OUT --no-reports -j JOBS` runs as a subprocess. Reported:
+known mistake in one of them), and `grader grade CLASS -o OUT --no-reports -j JOBS` runs
+as a subprocess. Reported:
 
 * submissions per second over the whole command (intake, grading, gradebook, CSV);
 * the median time one submission took inside its worker (the results' `duration`);
@@ -196,6 +197,7 @@ def main() -> None:
     command = "python bench/bench_batch.py " + " ".join(
         a for a in sys.argv[1:] if a != "--write"
     )
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         work = Path(tmp)
         runs = [measure_batch(size, args.jobs, work) for size in args.sizes]
@@ -226,6 +228,9 @@ def main() -> None:
         f"{fresh_rate:.1f} submissions/s, so {last['size']} submissions would take "
         f"{int(str(last['size'])) / fresh_rate:.0f} s (measured on a sample, extrapolated).",
         f"Baseline, `otter run` per submission: {otter}.",
+        f"1-minute load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after "
+        "the run (the machine is shared; a load above 2 means other work competed for the "
+        "2 cores).",
     ]
     text = "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
     print(text)
