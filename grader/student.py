@@ -27,6 +27,7 @@ from grader.errors import (
     StudentTimeout,
 )
 from grader.runner import Runner
+from grader.sandbox_audit import ProbeAudit, replay_requests
 
 __all__ = ["Backend", "CallRecord", "InProcessBackend", "Observation", "StudentModule"]
 
@@ -54,15 +55,25 @@ class InProcessBackend:
 
     def __init__(self) -> None:
         self.runner = Runner()
+        self.loads: list[dict[str, Any]] = []
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        if message.get("op") == "fresh":
+            # A new Runner imports the modules again: no state from earlier calls.
+            fresh = InProcessBackend()
+            for load in self.loads:
+                fresh.request(load, timeout)
+            return {"ok": tuple(fresh.request(r, timeout) for r in message["requests"])}
         reply = wire.decode(self.runner.handle(wire.encode(message)))
         if not isinstance(reply, dict):
             raise StudentReturnError("the reply was not understood")
+        if message.get("op") == "load" and "fault" not in reply:
+            self.loads.append(message)
         return reply
 
     def close(self) -> None:
         self.runner = Runner()
+        self.loads = []
 
     def output(self) -> str:
         return ""
@@ -109,6 +120,7 @@ class StudentModule:
         self._timeout = timeout
         self._load_fault: StudentFault | None = None
         self._loaded = False
+        self._probes = ProbeAudit()
         self.records: list[CallRecord] = []
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
@@ -127,7 +139,9 @@ class StudentModule:
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Call the student's *name* with *args*; return plain data."""
         reply = self._request({"op": "call", "fn": name, "args": args, "kwargs": kwargs})
-        self._record(CallRecord(name, args, kwargs, reply["ok"]))
+        record = CallRecord(name, args, kwargs, reply["ok"])
+        self._audit([record])
+        self._record(record)
         return reply["ok"]
 
     def map(self, name: str, calls: Sequence[tuple[Any, ...]]) -> list[Any]:
@@ -137,8 +151,13 @@ class StudentModule:
         )
         reply = self._request({"op": "map", "fn": name, "calls": batch})
         results = list(reply["ok"])
-        for (args, kwargs), result in zip(batch, results, strict=True):
-            self._record(CallRecord(name, args, kwargs, result))
+        records = [
+            CallRecord(name, args, kwargs, result)
+            for (args, kwargs), result in zip(batch, results, strict=True)
+        ]
+        self._audit(records)
+        for record in records:
+            self._record(record)
         return results
 
     def observe(self, name: str, *args: Any, **kwargs: Any) -> Observation:
@@ -174,6 +193,14 @@ class StudentModule:
         if "fault" in reply:
             raise _fault(reply)
         return reply
+
+    def _audit(self, new: list[CallRecord]) -> None:
+        """Ask finite-difference probes again in a fresh process (see grader.sandbox_audit)."""
+        probes = self._probes.probes(self.records, new)
+        if probes:
+            request = {"op": "fresh", "requests": replay_requests(self._key, probes)}
+            reply = self._backend.request(request, self._timeout)
+            self._probes.verify(probes, reply.get("ok", ()))
 
     def _record(self, record: CallRecord) -> None:
         if len(self.records) < MAX_RECORDS:
