@@ -12,9 +12,9 @@ One folder that wraps everything (as in a zip of a folder) is looked through. Wh
 student has several submissions the latest counts: Gradescope's ``:created_at:``, else the
 files' modification time (a zip's entries keep theirs), and for Canvas the attachment order.
 
-Zips are opened with :func:`safe_extract`: absolute paths, ``..``, links, special files,
-encrypted entries and oversized or too many entries are refused and nothing is written
-outside the target folder. Each problem is a :class:`Skipped` entry with a reason; a
+Zips are opened with :func:`~grader.archive.safe_extract`: absolute paths, ``..``, links,
+special files, encrypted entries and oversized or too many entries are refused and nothing
+is written outside the target folder. Each problem is a :class:`Skipped` entry with a reason; a
 student's mistake never stops the intake.
 
 The roster (:func:`load_roster`) is a CSV file with the columns ``id,name,email``.
@@ -28,17 +28,25 @@ import io
 import os
 import re
 import shutil
-import stat
 import zipfile
-import zlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from grader.archive import (
+    Limits,
+    content_hash,
+    copy_tree,
+    is_junk,
+    merge,
+    regular_files,
+    safe_extract,
+    tidy,
+)
 from grader.errors import GraderError, SubmissionError
 from grader.submission import Submission
 
@@ -62,25 +70,12 @@ CANVAS_NAME = re.compile(
     r"^(?P<name>[^_]+)_(?:LATE_)?(?P<uid>\d+)_(?P<aid>\d+)_(?P<file>.+)$"
 )
 _CANVAS_COPY = re.compile(r"^(?P<stem>.+)-\d+(?P<ext>\.[^.]+)$")
-_JUNK = frozenset({"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_CHUNK = 1 << 16
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class IngestError(GraderError):
     """SUBMISSIONS or the roster cannot be used at all; the message says how to fix it."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much one submission, and the whole export, may hold."""
-
-    max_files: int = 500
-    max_bytes: int = 50 * 2**20
-    max_file_bytes: int = 20 * 2**20
-    max_export_files: int = 200_000
-    max_export_bytes: int = 4 * 2**30
 
 
 @dataclass(frozen=True)
@@ -198,201 +193,7 @@ def load_roster(path: Path | str) -> Roster:
     return Roster(entries)
 
 
-# -- safe extraction ----------------------------------------------------------------------
-
-
-def _is_junk(name: str) -> bool:
-    return name.startswith(".") or name in _JUNK or name.endswith(".pyc")
-
-
-def _entry_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
-    """The entry's path inside its folder, None for folders and junk; refuse unsafe entries."""
-    raw = info.filename
-    name = raw.replace("\\", "/")
-    if "\x00" in name:
-        raise SubmissionError(f"entry {raw!r} has a NUL byte in its name; it was not extracted")
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        raise SubmissionError(
-            f"entry '{raw}' has an absolute path; it was not extracted (zip the files "
-            "with paths relative to the submission folder)"
-        )
-    parts = [part for part in name.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        raise SubmissionError(
-            f"entry '{raw}' points outside its folder ('..'); it was not extracted"
-        )
-    mode = info.external_attr >> 16
-    if stat.S_ISLNK(mode):
-        raise SubmissionError(
-            f"entry '{raw}' is a symbolic link; links are not extracted (zip the files themselves)"
-        )
-    if info.flag_bits & 0x1:
-        raise SubmissionError(f"entry '{raw}' is encrypted; submit a zip without a password")
-    if info.is_dir() or not parts or any(_is_junk(part) for part in parts):
-        return None
-    if mode and not stat.S_ISREG(mode):
-        raise SubmissionError(f"entry '{raw}' is not a regular file; it was not extracted")
-    return PurePosixPath(*parts)
-
-
-def safe_extract(
-    archive: Path,
-    dest: Path,
-    *,
-    max_files: int,
-    max_bytes: int,
-    max_file_bytes: int,
-    strict: bool = True,
-    label: str = "",
-) -> list[Skipped]:
-    """Extract the zip *archive* into *dest* without ever writing outside it.
-
-    With *strict*, the first bad entry raises :class:`SubmissionError`; otherwise each
-    bad entry is returned as :class:`Skipped` (named ``label!entry``) and the rest is
-    extracted. A zip that cannot be opened always raises.
-    """
-    label = label or archive.name
-    try:
-        handle = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise SubmissionError(f"is not a readable zip file ({exc})") from None
-    problems: list[Skipped] = []
-    with handle:
-        infos = handle.infolist()
-        if len(infos) > max_files:
-            raise SubmissionError(
-                f"holds {len(infos)} entries, more than the {max_files} allowed; submit only "
-                "the exercise modules"
-            )
-        declared = sum(info.file_size for info in infos)
-        if declared > max_bytes:
-            raise SubmissionError(
-                f"would unpack to {declared} bytes, more than the {max_bytes} allowed"
-            )
-        root = dest.resolve()
-        seen: set[PurePosixPath] = set()
-        for info in infos:
-            try:
-                relative = _entry_path(info)
-                if relative is None:
-                    continue
-                if relative in seen:
-                    raise SubmissionError(f"entry '{info.filename}' appears twice in the zip")
-                seen.add(relative)
-                _extract_entry(handle, info, root, relative, max_file_bytes)
-            except SubmissionError as exc:
-                if strict:
-                    raise
-                problems.append(Skipped(f"{label}!{info.filename}", str(exc)))
-            except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
-                    ValueError, OSError) as exc:
-                error = SubmissionError(f"entry '{info.filename}' cannot be read ({exc})")
-                if strict:
-                    raise error from None
-                problems.append(Skipped(f"{label}!{info.filename}", str(error)))
-    return problems
-
-
-def _extract_entry(
-    handle: zipfile.ZipFile,
-    info: zipfile.ZipInfo,
-    root: Path,
-    relative: PurePosixPath,
-    max_file_bytes: int,
-) -> None:
-    if info.file_size > max_file_bytes:
-        raise SubmissionError(
-            f"entry '{info.filename}' is {info.file_size} bytes, more than the "
-            f"{max_file_bytes} allowed for one file"
-        )
-    target = root.joinpath(*relative.parts)
-    if os.path.commonpath([root, target]) != str(root):
-        raise SubmissionError(f"entry '{info.filename}' points outside its folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.parent.resolve() != target.parent:
-        raise SubmissionError(f"entry '{info.filename}' would be written through a link")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(target, flags, 0o644)
-    except FileExistsError:
-        raise SubmissionError(f"entry '{info.filename}' clashes with another entry") from None
-    written = 0
-    try:
-        with os.fdopen(fd, "wb") as out, handle.open(info) as source:
-            while chunk := source.read(_CHUNK):
-                written += len(chunk)
-                if written > info.file_size:
-                    raise SubmissionError(
-                        f"entry '{info.filename}' unpacks to more than the size it declares"
-                    )
-                out.write(chunk)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    try:
-        stamp = datetime(*info.date_time, tzinfo=UTC).timestamp()
-        os.utime(target, (stamp, stamp))
-    except ValueError:
-        pass
-
-
-# -- copying and hashing folders ----------------------------------------------------------
-
-
-def _copy_tree(source: Path, dest: Path, limits: Limits) -> None:
-    files = size = 0
-    dest.mkdir(parents=True, exist_ok=True)
-    try:
-        for folder, dirnames, filenames in os.walk(source):
-            here = Path(folder)
-            for name in list(dirnames):
-                if _is_junk(name):
-                    dirnames.remove(name)
-                elif (here / name).is_symlink():
-                    raise SubmissionError(
-                        f"'{(here / name).relative_to(source)}' is a symbolic link; submit the "
-                        "files themselves"
-                    )
-            for name in sorted(filenames):
-                if _is_junk(name):
-                    continue
-                path = here / name
-                info = path.lstat()
-                relative = path.relative_to(source)
-                if stat.S_ISLNK(info.st_mode):
-                    raise SubmissionError(
-                        f"'{relative}' is a symbolic link; submit the file itself"
-                    )
-                if not stat.S_ISREG(info.st_mode):
-                    raise SubmissionError(f"'{relative}' is not a regular file")
-                files += 1
-                size += info.st_size
-                if files > limits.max_files or size > limits.max_bytes:
-                    raise SubmissionError(
-                        f"holds more than {limits.max_files} files or {limits.max_bytes} bytes; "
-                        "submit only the exercise modules"
-                    )
-                target = dest / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target, follow_symlinks=False)
-    except OSError as exc:
-        raise SubmissionError(f"cannot be read ({exc.strerror or exc})") from None
-
-
-def _files(folder: Path) -> Iterator[Path]:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            yield path
-
-
-def content_hash(folder: Path) -> str:
-    """A SHA-256 over every file's relative path and bytes: equal folders, equal hashes."""
-    digest = hashlib.sha256()
-    for path in _files(folder):
-        data = path.read_bytes()
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(str(len(data)).encode() + b"\0" + data)
-    return digest.hexdigest()
+# -- naming and dating ------------------------------------------------------------------
 
 
 def folder_name(student: str) -> str:
@@ -404,47 +205,8 @@ def folder_name(student: str) -> str:
 
 
 def _newest_mtime(path: Path) -> datetime | None:
-    stamps = [p.lstat().st_mtime for p in ([path] if path.is_file() else _files(path))]
+    stamps = [p.lstat().st_mtime for p in ([path] if path.is_file() else regular_files(path))]
     return datetime.fromtimestamp(max(stamps), UTC) if stamps else None
-
-
-def _tidy(folder: Path, limits: Limits) -> None:
-    """Unwrap a lone top folder and open zips that stand in for the modules."""
-    for _ in range(3):
-        entries = [p for p in folder.iterdir() if not _is_junk(p.name)]
-        zips = [p for p in entries if p.is_file() and p.suffix.lower() == ".zip"]
-        if zips and not any(p.suffix == ".py" for p in _files(folder)):
-            for archive in zips:
-                inner = folder / f".unzip-{archive.stem}"
-                inner.mkdir()
-                safe_extract(
-                    archive, inner, max_files=limits.max_files, max_bytes=limits.max_bytes,
-                    max_file_bytes=limits.max_file_bytes,
-                )
-                archive.unlink()
-                _merge(inner, folder)
-            continue
-        if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink():
-            _merge(entries[0], folder)
-            continue
-        break
-    for junk in [p for p in folder.rglob("*") if _is_junk(p.name)]:
-        if junk.is_dir():
-            shutil.rmtree(junk, ignore_errors=True)
-        elif junk.exists():
-            junk.unlink()
-
-
-def _merge(source: Path, dest: Path) -> None:
-    """Move everything in *source* into *dest* (replacing files), then remove *source*."""
-    for path in sorted(source.rglob("*")):
-        if path.is_file():
-            target = dest / path.relative_to(source)
-            if target.is_dir():
-                shutil.rmtree(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-    shutil.rmtree(source)
 
 
 # -- recognising the layouts --------------------------------------------------------------
@@ -457,7 +219,7 @@ def _unwrap(root: Path, archive: bool) -> Path:
     the command line, only a lone Gradescope export folder is looked through.
     """
     for _ in range(5):
-        entries = [p for p in root.iterdir() if not _is_junk(p.name)]
+        entries = [p for p in root.iterdir() if not is_junk(p.name)]
         if len(entries) != 1 or not entries[0].is_dir() or entries[0].is_symlink():
             return root
         inner = entries[0]
@@ -543,7 +305,7 @@ def _read_gradescope(
 
 def _copier(folder: Path, limits: Limits) -> Callable[[Path], None]:
     def materialize(dest: Path) -> None:
-        _copy_tree(folder, dest, limits)
+        copy_tree(folder, dest, limits)
 
     return materialize
 
@@ -571,7 +333,7 @@ def _canvas(files: list[tuple[int, Path, str]], modules: Collection[str], limits
                     path, inner, max_files=limits.max_files, max_bytes=limits.max_bytes,
                     max_file_bytes=limits.max_file_bytes,
                 )
-                _merge(inner, dest)
+                merge(inner, dest)
                 continue
             copy = _CANVAS_COPY.match(name)
             if copy and name not in modules and copy["stem"] + copy["ext"] in modules:
@@ -603,7 +365,7 @@ def _scan(root: Path, prefix: str, modules: Collection[str], limits: Limits,
     for path in sorted(root.iterdir()):
         name = path.name
         source = prefix + name
-        if _is_junk(name) or name == GRADESCOPE_METADATA or name in listed:
+        if is_junk(name) or name == GRADESCOPE_METADATA or name in listed:
             continue
         if path.resolve() in exclude:
             continue
@@ -628,14 +390,14 @@ def _scan(root: Path, prefix: str, modules: Collection[str], limits: Limits,
                     "move it into the student's folder",
                 )
             )
-    for uid, files in canvas.items():
-        newest = max(files)
+    for uid, uploads in canvas.items():
+        newest = max(uploads)
         candidates.append(
             _Candidate(
                 uid,
                 prefix + newest[1].name,
-                _canvas(files, modules, limits),
-                max(filter(None, (_newest_mtime(p) for _, p, _ in files)), default=None),
+                _canvas(uploads, modules, limits),
+                max(filter(None, (_newest_mtime(p) for _, p, _ in uploads)), default=None),
                 newest[0],
                 canvas_names[uid],
             )
@@ -694,11 +456,12 @@ def _ingest(source: Path, work: Path, fresh: Path, roster: Roster | None,
         root = fresh / ".export"
         root.mkdir()
         try:
-            intake.skipped += safe_extract(
+            problems = safe_extract(
                 source, root, max_files=limits.max_export_files,
                 max_bytes=limits.max_export_bytes, max_file_bytes=limits.max_bytes,
                 strict=False, label=source.name,
             )
+            intake.skipped += [Skipped(entry, reason) for entry, reason in problems]
         except SubmissionError as exc:
             raise IngestError(f"{source}: {exc}") from None
         prefix = f"{source.name}!"
@@ -738,7 +501,7 @@ def _ingest(source: Path, work: Path, fresh: Path, roster: Roster | None,
         dest = fresh / folder
         try:
             candidate.materialize(dest)
-            _tidy(dest, limits)
+            tidy(dest, limits)
         except SubmissionError as exc:
             shutil.rmtree(dest, ignore_errors=True)
             intake.skipped.append(Skipped(candidate.source, str(exc), student))
