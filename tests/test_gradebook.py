@@ -93,7 +93,7 @@ def test_results_assemble_exercises_graded_in_separate_runs(course, book):
     book.record(scored(course, "alice", 0.5, ["sigmoid"]), "h1", grading_key(course, ["sigmoid"]))
     [result] = book.results(course)
     assert [e.exercise for e in result.exercises] == ["sigmoid", "elu"]
-    assert result.points == 15.0 and result.max_points == 20.0
+    assert result.points == 17.0 and result.max_points == 22.0
     assert isinstance(result, SubmissionResult)
 
 
@@ -133,8 +133,8 @@ def test_csv_has_a_row_per_student_and_canvas_columns(course, book, tmp_path):
     assert sorted(table) == ["1001", "1002", "1009", "mallory"]
     column = {name: index for index, name in enumerate(rows[0])}
     assert table["1001"][0] == "Ada King" and table["1001"][3] == "ada@example.edu"
-    assert table["1001"][column["sigmoid"]] == "10" and table["1001"][column["elu"]] == "10"
-    assert table["1001"][column["Total"]] == "20"
+    assert table["1001"][column["sigmoid"]] == "10" and table["1001"][column["elu"]] == "12"
+    assert table["1001"][column["Total"]] == "22"
     assert table["1002"][column["sigmoid"]] == "5" and table["1002"][column["elu"]] == ""
     assert table["1009"][5:] == ["0"] * (len(ids) + 1)
     assert table["mallory"][5:] == [""] * (len(ids) + 1)
