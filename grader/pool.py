@@ -51,6 +51,7 @@ __all__ = ["PoolError", "course_files", "failed_result", "grade_shard", "run_poo
 
 MAX_MESSAGE = 64 * 2**20
 GRACE_SECONDS = 30.0
+STARTUP_SECONDS = 300.0
 RECYCLE_AFTER = 200
 _READ = 1 << 20
 
@@ -125,7 +126,7 @@ class _Worker:
         os.set_blocking(self.fd, False)
         self._buffer = bytearray()
         self.current: Submission | None = None
-        self.deadline = 0.0
+        self.deadline = time.monotonic() + STARTUP_SECONDS
         self.started = False
         self.stopping = False
         self.graded = 0
@@ -254,6 +255,7 @@ def run_pool(
                 worker.assign(queue.popleft(), limit)
             else:
                 worker.stopping = True
+                worker.deadline = time.monotonic() + GRACE_SECONDS
                 worker.send({"stop": True})
         elif kind == "result":
             expected = worker.current
@@ -277,7 +279,7 @@ def run_pool(
             spawn()
         while workers:
             now = time.monotonic()
-            waits = [w.deadline - now for w in workers if w.current is not None]
+            waits = [w.deadline - now for w in workers if w.current or w.stopping or not w.started]
             for key, _ in selector.select(max(0.0, min([1.0, *waits]))):
                 worker = key.data
                 try:
@@ -295,13 +297,19 @@ def run_pool(
                         f"({worker.exit_description()}); code that exits the process "
                         "(os._exit, a crash in C code) stops grading",
                     )
-            for worker in [w for w in workers if w.current and time.monotonic() > w.deadline]:
-                finish(
-                    worker,
-                    "timeout",
-                    f"grading this submission took longer than {limit:g} seconds, the "
-                    "limit for a whole submission; it was stopped",
-                )
+            for worker in [w for w in workers if time.monotonic() > w.deadline]:
+                if not worker.started:
+                    raise PoolError(
+                        f"a grading worker did not start within {STARTUP_SECONDS:g} seconds"
+                        + worker.log_tail()
+                    )
+                if worker.current is not None or worker.stopping:
+                    finish(
+                        worker,
+                        "timeout",
+                        f"grading this submission took longer than {limit:g} seconds, the "
+                        "limit for a whole submission; it was stopped",
+                    )
     finally:
         for worker in workers:
             worker.kill()
