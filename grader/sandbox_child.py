@@ -166,6 +166,9 @@ def _confine(
     if privileged:
         _drop_privileges(int(spec["uid"]), int(spec["gid"]))
         active.append("unprivileged-uid")
+    # A change of uid clears the parent-death signal: set it again.
+    if "dies-with-parent" in active:
+        kernel.parent_death_signal(signal.SIGKILL)
     _try(kernel.no_new_privs, "no-new-privileges", active)
     _try(lambda: kernel.set_dumpable(False), "not-dumpable", active)
     if spec["seccomp"] and "no-new-privileges" in active:
