@@ -119,7 +119,10 @@ class OutputCapture:
                 return False
             if count == 0:
                 return False
-            self.tail = (self.tail + view[:count])[-_TAIL:]
+            if count >= _TAIL:
+                self.tail = bytearray(view[count - _TAIL : count])
+            else:
+                self.tail = (self.tail + view[:count])[-_TAIL:]
             room = self.limit - len(self.kept)
             if room > 0:
                 self.kept += view[: min(room, count)]
