@@ -57,7 +57,7 @@ def student(request: pytest.FixtureRequest, exercise: Exercise) -> Iterator[Stud
     """The submission's module for this exercise, reached only through the sandbox."""
     name = request.node.originalname.removeprefix("test_")
     module = _session(request).student_module(exercise, exercise.check(name))
-    module.records.clear()
+    module.begin_check()
     module.ensure_loaded()
     yield module
 

@@ -197,6 +197,14 @@ class GradingSession:
         return True
 
     @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        """After a check's own code passed, verify its finite-difference probes."""
+        yield
+        module = self._modules.get(self.exercise_of(item.path).id)
+        if module is not None:
+            module.verify_probes()
+
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:

@@ -121,6 +121,7 @@ class StudentModule:
         self._load_fault: StudentFault | None = None
         self._loaded = False
         self._probes = ProbeAudit()
+        self._pending: list[CallRecord] = []
         self.records: list[CallRecord] = []
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
@@ -194,13 +195,26 @@ class StudentModule:
             raise _fault(reply)
         return reply
 
-    def _audit(self, new: list[CallRecord]) -> None:
-        """Ask finite-difference probes again in a fresh process (see grader.sandbox_audit)."""
-        probes = self._probes.probes(self.records, new)
+    def begin_check(self) -> None:
+        """Forget the calls of the previous check and any probes it left unverified."""
+        self.records.clear()
+        self._pending.clear()
+
+    def verify_probes(self) -> None:
+        """Ask this check's finite-difference probes again, all in one fresh process.
+
+        The grading session calls it when a check's own code has finished; a forward
+        function whose answers depended on the calls before them fails the check here
+        (see :mod:`grader.sandbox_audit`).
+        """
+        probes, self._pending = self._pending, []
         if probes:
             request = {"op": "fresh", "requests": replay_requests(self._key, probes)}
             reply = self._backend.request(request, self._timeout)
             self._probes.verify(probes, reply.get("ok", ()))
+
+    def _audit(self, new: list[CallRecord]) -> None:
+        self._pending += self._probes.probes(self.records, new)
 
     def _record(self, record: CallRecord) -> None:
         if len(self.records) < MAX_RECORDS:
