@@ -61,10 +61,11 @@ class ProbeAudit:
         calls = [*history[-WINDOW:], *new]
         first_new = len(calls) - len(new)
         near: set[int] = set()
-        for i in range(first_new, len(calls)):
-            for j in range(max(0, i - WINDOW), i):
-                if _near(calls[i], calls[j]):
-                    near.update((i, j))
+        with np.errstate(all="ignore"):
+            for i in range(first_new, len(calls)):
+                for j in range(max(0, i - WINDOW), i):
+                    if _near(calls[i], calls[j]):
+                        near.update((i, j))
         chosen = [calls[i] for i in sorted(near) if id(calls[i]) not in self._audited]
         self._audited.update(id(c) for c in chosen)
         return chosen
@@ -127,8 +128,10 @@ def _distance(x: Any, y: Any) -> float | None:
             return None
         if not x.size:
             return 0.0
-        with np.errstate(all="ignore"):
-            largest = float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))
+        if x.dtype != np.float64 or y.dtype != np.float64:
+            x, y = x.astype(np.float64), y.astype(np.float64)
+        difference = np.subtract(x, y)
+        largest = float(np.abs(difference, out=difference).max())
         return largest if largest == largest else None
     if type(x) is not type(y):
         return None
@@ -155,7 +158,8 @@ def _same(a: Any, b: Any) -> bool:
         if a.dtype.kind not in "fc":
             return bool(np.array_equal(a, b))
         with np.errstate(all="ignore"):
-            return bool(np.allclose(a, b, rtol=RTOL, atol=0.0, equal_nan=True))
+            close = np.abs(a - b) <= RTOL * np.abs(b)
+            return bool((close | (a == b) | (np.isnan(a) & np.isnan(b))).all())
     if isinstance(a, float) and isinstance(b, float):
         return a == b or (a != a and b != b) or abs(a - b) <= RTOL * max(abs(a), abs(b))
     return type(a) is type(b) and bool(a == b)

@@ -126,10 +126,15 @@ class SandboxBackend:
         return self._output.text()
 
     # -- children -----------------------------------------------------------------------
-    def _start(self) -> _Child:
-        """Fork a confined child, wait for its hello, and load the modules loaded so far."""
+    def _start(self, keys: set[str] | None = None) -> _Child:
+        """Fork a confined child, wait for its hello, and load the modules loaded so far.
+
+        With *keys*, only the modules of those keys are loaded.
+        """
         child = self._spawn()
-        for load in self._loads.values():
+        for key, load in self._loads.items():
+            if keys is not None and key not in keys:
+                continue
             reply = self._exchange(child, load, self._limits.call_timeout)
             if "fault" in reply:
                 self._discard(child)
@@ -226,7 +231,7 @@ class SandboxBackend:
         requests = message.get("requests")
         if not isinstance(requests, tuple):
             raise SandboxError("a fresh request needs a tuple of requests")
-        child = self._start()
+        child = self._start({str(r.get("key")) for r in requests if isinstance(r, dict)})
         try:
             replies = tuple(self._exchange(child, dict(r), timeout) for r in requests)
         finally:

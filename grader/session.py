@@ -146,6 +146,9 @@ class GradingSession:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         seen: set[tuple[str, str]] = set()
         for item in items:
+            # Results are built from the exception itself (grader.outcome); pytest's own
+            # report of a failure needs no formatted traceback, the costliest part of a check.
+            item.repr_failure = _exception_text  # type: ignore[method-assign]
             try:
                 exercise, check = self.check_of(item)
             except CourseError as exc:
@@ -272,3 +275,8 @@ class GradingSession:
             checks=checks,
             message=message,
         )
+
+
+def _exception_text(excinfo: pytest.ExceptionInfo[BaseException], style: object = None) -> str:
+    """What pytest's report of a failed check says: the exception, without a traceback."""
+    return excinfo.exconly()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader import wire
+from grader import sandbox_audit, wire
 from grader.errors import (
     StudentCrashed,
     StudentFault,
@@ -121,7 +121,7 @@ class StudentModule:
         self._load_fault: StudentFault | None = None
         self._loaded = False
         self._probes = ProbeAudit()
-        self._pending: list[CallRecord] = []
+        self._pending: list[sandbox_audit.CallRecord] = []
         self.records: list[CallRecord] = []
 
     def __getattr__(self, name: str) -> Callable[..., Any]:

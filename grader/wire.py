@@ -113,71 +113,82 @@ def _encode(value: Any, out: list[bytes], depth: int) -> None:
         raise NotPlainData(f"a {type(value).__name__}")
 
 
-def decode(data: bytes) -> Any:
+def decode(data: bytes | bytearray | memoryview) -> Any:
     """Decode bytes made by :func:`encode`; raise :class:`DecodeError` on anything else."""
-    view = memoryview(data)
+    view = memoryview(data).cast("B")
     value, pos = _decode(view, 0, 0)
     if pos != len(view):
         raise DecodeError(f"{len(view) - pos} stray bytes after the value")
     return value
 
 
-def _take(view: memoryview, pos: int, size: int) -> tuple[memoryview, int]:
+def _need(view: memoryview, pos: int, size: int) -> int:
+    """The position after *size* more bytes from *pos*; DecodeError if the frame is shorter."""
     end = pos + size
     if size < 0 or end > len(view):
         raise DecodeError("frame ends early")
-    return view[pos:end], end
+    return end
+
+
+_TAG_NONE, _TAG_TRUE, _TAG_FALSE = ord("N"), ord("T"), ord("F")
+_TAG_INT, _TAG_FLOAT, _TAG_STR, _TAG_ARRAY = ord("i"), ord("f"), ord("s"), ord("a")
+_TAG_TUPLE, _TAG_DICT = ord("t"), ord("d")
 
 
 def _decode(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
     if depth > MAX_DEPTH:
         raise DecodeError("nested too deeply")
-    tag_bytes, pos = _take(view, pos, 1)
-    tag = bytes(tag_bytes)
-    if tag == b"N":
-        return None, pos
-    if tag == b"T":
-        return True, pos
-    if tag == b"F":
-        return False, pos
-    if tag == b"i":
-        raw, pos = _take(view, pos, 8)
-        return _Q.unpack(raw)[0], pos
-    if tag == b"f":
-        raw, pos = _take(view, pos, 8)
-        return _D.unpack(raw)[0], pos
-    if tag == b"s":
-        raw, pos = _take(view, pos, 4)
-        raw, pos = _take(view, pos, _I.unpack(raw)[0])
-        return bytes(raw).decode("utf-8", "replace"), pos
-    if tag == b"a":
-        raw, pos = _take(view, pos, 3)
-        dtype = _DTYPES.get(bytes(raw[:2]))
-        ndim = raw[2]
+    tag = view[pos] if pos < len(view) else -1
+    if tag < 0:
+        raise DecodeError("frame ends early")
+    pos += 1
+    if tag == _TAG_ARRAY:
+        end = _need(view, pos, 3)
+        dtype = _DTYPES.get(bytes(view[pos : pos + 2]))
+        ndim = view[pos + 2]
         if dtype is None or ndim > MAX_NDIM:
             raise DecodeError("unknown array header")
-        raw, pos = _take(view, pos, 8 * ndim)
-        shape = tuple(_Q.unpack_from(raw, 8 * k)[0] for k in range(ndim))
+        pos, end = end, _need(view, end, 8 * ndim)
+        shape = struct.unpack_from(f"<{ndim}q", view, pos)
         count = 1
         for n in shape:
             if n < 0:
                 raise DecodeError("negative array dimension")
             count *= n
-        raw, pos = _take(view, pos, count * dtype.itemsize)
-        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy(), pos
-    if tag in (b"t", b"d"):
-        raw, pos = _take(view, pos, 4)
-        count = _I.unpack(raw)[0]
+        pos, end = end, _need(view, end, count * dtype.itemsize)
+        array = np.frombuffer(view, dtype=dtype, count=count, offset=pos).reshape(shape)
+        return array.copy(), end
+    if tag == _TAG_STR:
+        end = _need(view, pos, 4)
+        size = _I.unpack_from(view, pos)[0]
+        pos, end = end, _need(view, end, size)
+        return bytes(view[pos:end]).decode("utf-8", "replace"), end
+    if tag in (_TAG_TUPLE, _TAG_DICT):
+        end = _need(view, pos, 4)
+        count = _I.unpack_from(view, pos)[0]
         if count > MAX_ITEMS:
             raise DecodeError("too many items")
+        pos = end
         items = []
-        for _ in range(count * (2 if tag == b"d" else 1)):
+        for _ in range(count * (2 if tag == _TAG_DICT else 1)):
             item, pos = _decode(view, pos, depth + 1)
             items.append(item)
-        if tag == b"t":
+        if tag == _TAG_TUPLE:
             return tuple(items), pos
         keys = items[0::2]
         if not all(type(k) is str for k in keys):
             raise DecodeError("dict key is not a string")
         return dict(zip(keys, items[1::2], strict=True)), pos
-    raise DecodeError(f"unknown tag {tag!r}")
+    if tag == _TAG_NONE:
+        return None, pos
+    if tag == _TAG_TRUE:
+        return True, pos
+    if tag == _TAG_FALSE:
+        return False, pos
+    if tag == _TAG_INT:
+        end = _need(view, pos, 8)
+        return _Q.unpack_from(view, pos)[0], end
+    if tag == _TAG_FLOAT:
+        end = _need(view, pos, 8)
+        return _D.unpack_from(view, pos)[0], end
+    raise DecodeError(f"unknown tag {bytes([tag])!r}")
