@@ -57,7 +57,7 @@ def student(request: pytest.FixtureRequest, exercise: Exercise) -> Iterator[Stud
     """The submission's module for this exercise, reached only through the sandbox."""
     name = request.node.originalname.removeprefix("test_")
     module = _session(request).student_module(exercise, exercise.check(name))
-    module.begin_check()
+    module.begin_check(name)
     module.ensure_loaded()
     yield module
 

@@ -9,9 +9,11 @@ to agree with a wrong backward.
 :class:`ProbeAudit` spots probes among the calls a check makes: calls to the
 same function whose array arguments have the same shapes and lie within
 :data:`PROBE_DISTANCE` of a recent call's. The :class:`~grader.student.StudentModule`
-then sends the same calls, in reverse order, to a fresh process that has only
-imported the student's module, and :meth:`ProbeAudit.verify` requires every
-answer to be the same as before. A function of its arguments alone gives the
+keeps them by check; when a submission's checks have run, the grading session
+sends them all (:func:`audit_requests`: each check's calls in reverse order) to
+one fresh process that has only imported the modules they call, and
+:func:`verify_replies` requires every answer to be the same as before; a check
+whose answers differ fails. A function of its arguments alone gives the
 same answers; a function that answered a probe differently from how it answers
 the same input without the history before it fails the check. Nothing here
 compares with the reference solution, so public checks give the same verdict
@@ -27,7 +29,7 @@ import numpy as np
 
 from grader.errors import CheckFailure
 
-__all__ = ["PROBE_DISTANCE", "ProbeAudit", "replay_requests"]
+__all__ = ["PROBE_DISTANCE", "ProbeAudit", "audit_requests", "replay_requests", "verify_replies"]
 
 PROBE_DISTANCE = 1e-3
 WINDOW = 4
@@ -70,7 +72,8 @@ class ProbeAudit:
         self._audited.update(id(c) for c in chosen)
         return chosen
 
-    def verify(self, probes: Sequence[CallRecord], replies: Sequence[Any]) -> None:
+    @staticmethod
+    def verify(probes: Sequence[CallRecord], replies: Sequence[Any]) -> None:
         """Raise CheckFailure unless every replayed answer equals the original one."""
         answers = [answer for reply in replies for answer in _answers(reply)]
         if len(answers) != len(probes):
@@ -95,6 +98,39 @@ def replay_requests(key: str, probes: Sequence[CallRecord]) -> tuple[dict[str, A
         else:
             requests.append({"op": "map", "key": key, "fn": record.function, "calls": (call,)})
     return tuple(requests)
+
+
+def audit_requests(
+    probes: Mapping[tuple[str, str], Sequence[CallRecord]],
+) -> tuple[tuple[dict[str, Any], ...], list[int]]:
+    """One fresh request's replays for the probes of every (module key, check).
+
+    Returns the requests and, per entry of *probes* in order, how many of them it has.
+    """
+    requests: list[dict[str, Any]] = []
+    counts = []
+    for (key, _check), records in probes.items():
+        replays = replay_requests(key, records)
+        requests += replays
+        counts.append(len(replays))
+    return tuple(requests), counts
+
+
+def verify_replies(
+    probes: Mapping[tuple[str, str], Sequence[CallRecord]],
+    counts: Sequence[int],
+    replies: Sequence[Any],
+) -> dict[tuple[str, str], str]:
+    """Which (module key, check) gave other answers in the fresh process, and what it says."""
+    failures: dict[tuple[str, str], str] = {}
+    start = 0
+    for (where, records), count in zip(probes.items(), counts, strict=True):
+        try:
+            ProbeAudit.verify(records, replies[start : start + count])
+        except CheckFailure as failure:
+            failures[where] = str(failure)
+        start += count
+    return failures
 
 
 def _answers(reply: Any) -> tuple[Any, ...]:

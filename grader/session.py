@@ -22,10 +22,11 @@ import pytest
 
 from grader.checks import ExerciseChecksFile
 from grader.course import EXERCISE_FILE, Check, Course, Exercise
-from grader.errors import CourseError
+from grader.errors import CheckFailure, CourseError, StudentFault
 from grader.mistakes import MistakeCatalog
 from grader.outcome import check_result
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.sandbox_audit import audit_requests, verify_replies
 from grader.student import Backend, StudentModule
 from grader.submission import Submission, locate_module
 from grader.variants import ParamValue, check_seed, resolve_params
@@ -187,6 +188,7 @@ class GradingSession:
                 for index, item in enumerate(items):
                     following = items[index + 1] if index + 1 < len(items) else None
                     item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+                self._audit_probes()
             finally:
                 if self.backend is not None:
                     self.backend.close()
@@ -198,14 +200,6 @@ class GradingSession:
                 break
         self._begin(None)
         return True
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        """After a check's own code passed, verify its finite-difference probes."""
-        yield
-        module = self._modules.get(self.exercise_of(item.path).id)
-        if module is not None:
-            module.verify_probes()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -232,6 +226,39 @@ class GradingSession:
         return report
 
     # -- results ------------------------------------------------------------------------
+    def _audit_probes(self) -> None:
+        """Ask every check's finite-difference probes again, all in one fresh process.
+
+        A check that passed but whose probes got other answers there fails (see
+        :mod:`grader.sandbox_audit`); if the fresh process cannot answer, every probed
+        check that passed fails with the reason.
+        """
+        probes = {
+            (exercise_id, check): records
+            for exercise_id, module in self._modules.items()
+            for check, records in module.take_probes().items()
+        }
+        probes = {k: v for k, v in probes.items() if k in self.results and self.results[k].passed}
+        if not probes or self.backend is None:
+            return
+        requests, counts = audit_requests(probes)
+        try:
+            reply = self.backend.request(
+                {"op": "fresh", "requests": requests}, self.course.defaults.call_timeout
+            )
+            failures = verify_replies(probes, counts, reply.get("ok", ()))
+        except StudentFault as fault:
+            reason = f"its finite-difference probes could not be asked again: {fault}"
+            failures = dict.fromkeys(probes, reason)
+        for (exercise_id, name), message in failures.items():
+            exercise = self.exercises[exercise_id]
+            check = exercise.check(name)
+            if check is not None:
+                previous = self.results[(exercise_id, name)]
+                self.results[(exercise_id, name)] = check_result(
+                    exercise, check, CheckFailure(message), previous.duration, lambda: []
+                )
+
     def _explain(self, exercise: Exercise) -> list[Any]:
         module = self._modules.get(exercise.id)
         if module is None or not module.records or not exercise.mistakes:

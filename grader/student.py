@@ -27,7 +27,7 @@ from grader.errors import (
     StudentTimeout,
 )
 from grader.runner import Runner
-from grader.sandbox_audit import ProbeAudit, replay_requests
+from grader.sandbox_audit import ProbeAudit
 
 __all__ = ["Backend", "CallRecord", "InProcessBackend", "Observation", "StudentModule"]
 
@@ -121,7 +121,8 @@ class StudentModule:
         self._load_fault: StudentFault | None = None
         self._loaded = False
         self._probes = ProbeAudit()
-        self._pending: list[sandbox_audit.CallRecord] = []
+        self._pending: dict[str, list[sandbox_audit.CallRecord]] = {}
+        self._check = ""
         self.records: list[CallRecord] = []
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
@@ -195,26 +196,20 @@ class StudentModule:
             raise _fault(reply)
         return reply
 
-    def begin_check(self) -> None:
-        """Forget the calls of the previous check and any probes it left unverified."""
+    def begin_check(self, name: str = "") -> None:
+        """Start check *name*: forget the calls of the previous one."""
         self.records.clear()
-        self._pending.clear()
+        self._check = name
 
-    def verify_probes(self) -> None:
-        """Ask this check's finite-difference probes again, all in one fresh process.
-
-        The grading session calls it when a check's own code has finished; a forward
-        function whose answers depended on the calls before them fails the check here
-        (see :mod:`grader.sandbox_audit`).
-        """
-        probes, self._pending = self._pending, []
-        if probes:
-            request = {"op": "fresh", "requests": replay_requests(self._key, probes)}
-            reply = self._backend.request(request, self._timeout)
-            self._probes.verify(probes, reply.get("ok", ()))
+    def take_probes(self) -> dict[str, list[sandbox_audit.CallRecord]]:
+        """The finite-difference probes each check made, by check name; forgets them."""
+        probes, self._pending = self._pending, {}
+        return probes
 
     def _audit(self, new: list[CallRecord]) -> None:
-        self._pending += self._probes.probes(self.records, new)
+        found = self._probes.probes(self.records, new)
+        if found:
+            self._pending.setdefault(self._check, []).extend(found)
 
     def _record(self, record: CallRecord) -> None:
         if len(self.records) < MAX_RECORDS:
