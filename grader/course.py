@@ -321,14 +321,19 @@ def load_course(root: Path | str | None = None) -> Course:
     return course
 
 
+# libyaml's loader where PyYAML was built with it: the same safe subset, parsed in C.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(path), f"cannot be read ({exc.strerror}); check the path") from None
+    loader = _SafeLoader(text)
     try:
-        data = yaml.safe_load(text)
-        nodes = yaml.compose(text, Loader=yaml.SafeLoader)
+        nodes = loader.get_single_node()
+        data = loader.construct_document(nodes) if nodes is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -337,6 +342,8 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
             f"is not valid YAML ({problem}); check indentation and quoting near this line",
             line=mark.line + 1 if mark is not None else None,
         ) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise ConfigError(str(path), "must be a mapping of fields (key: value) at the top level")
     return data, nodes

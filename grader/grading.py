@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 from collections.abc import Callable, Iterable
 from importlib.resources import files
@@ -181,11 +182,17 @@ def _forget_graders(root: Path, paths: list[Path]) -> None:
     course copy, an edited grader) would otherwise run an earlier session's graders.
     """
     files = {str(p.resolve()) for p in paths}
+    basenames = {p.name for p in paths}
     names = set()
     for path in paths:
         with contextlib.suppress(ValueError):
             names.add(".".join(path.resolve().relative_to(root.resolve()).with_suffix("").parts))
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if name in names or (file is not None and str(Path(file).resolve()) in files):
+        same_file = (
+            isinstance(file, str)
+            and os.path.basename(file) in basenames
+            and str(Path(file).resolve()) in files
+        )
+        if name in names or same_file:
             del sys.modules[name]
