@@ -32,6 +32,8 @@ from grader.sandbox_audit import ProbeAudit
 __all__ = ["Backend", "CallRecord", "InProcessBackend", "Observation", "StudentModule"]
 
 MAX_RECORDS = 4000
+# A function that timed out in this many checks is not called again for the submission.
+TIMEOUTS_PER_FUNCTION = 2
 
 
 class Backend(Protocol):
@@ -122,6 +124,7 @@ class StudentModule:
         self._loaded = False
         self._probes = ProbeAudit()
         self._pending: dict[str, list[sandbox_audit.CallRecord]] = {}
+        self._timeouts: dict[str, int] = {}
         self._check = ""
         self.records: list[CallRecord] = []
 
@@ -191,7 +194,17 @@ class StudentModule:
 
     def _request(self, message: dict[str, Any]) -> dict[str, Any]:
         self.ensure_loaded()
-        reply = self._backend.request({**message, "key": self._key}, self._timeout)
+        name = str(message.get("fn", ""))
+        if self._timeouts.get(name, 0) >= TIMEOUTS_PER_FUNCTION:
+            raise StudentTimeout(
+                f"{name} did not finish in time in {TIMEOUTS_PER_FUNCTION} earlier checks, so "
+                "it was not called again; look for a loop that never ends"
+            )
+        try:
+            reply = self._backend.request({**message, "key": self._key}, self._timeout)
+        except StudentTimeout:
+            self._timeouts[name] = self._timeouts.get(name, 0) + 1
+            raise
         if "fault" in reply:
             raise _fault(reply)
         return reply

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from hostile import grade_hostile, prepare, with_limits
 
+from grader.grading import grade_submissions
+from grader.sandbox import SandboxLimits
+from grader.submission import Submission
+
 SHORT = {"call_timeout": 1.0, "submission_timeout": 5.0}
 
 
@@ -31,13 +35,23 @@ def test_base_exceptions_become_errors_and_grading_goes_on(course, sandbox, tmp_
         assert name in messages
 
 
-def test_an_endless_loop_times_out_within_the_submission_budget(course, sandbox, tmp_path):
+def test_a_function_that_never_returns_is_given_up_after_two_timeouts(course, sandbox, tmp_path):
     short = with_limits(course, **SHORT)
     outcome = grade_hostile(short, sandbox, prepare("infinite_loop", tmp_path))
     assert set(outcome.statuses().values()) == {"timeout"}
     messages = [c.message for c in outcome.checks.values()]
     assert any("did not finish within 1 s" in m for m in messages)
-    assert any("used up its 5 s" in m for m in messages)
+    assert any("sigmoid did not finish in time in 2 earlier checks" in m for m in messages)
+    assert any("sigmoid_backward did not finish in time in 2 earlier checks" in m for m in messages)
+    # Two timeouts of 1 s for each of the two functions, not one for every check.
+    assert outcome.attack.duration < 4 * 1.0 + 2.0
+
+
+def test_an_endless_loop_stops_at_the_submission_budget(course, sandbox, tmp_path):
+    short = with_limits(course, call_timeout=1.0, submission_timeout=2.5)
+    outcome = grade_hostile(short, sandbox, prepare("infinite_loop", tmp_path))
+    assert set(outcome.statuses().values()) == {"timeout"}
+    assert any("used up its 2.5 s" in c.message for c in outcome.checks.values())
 
 
 def test_a_loop_that_ignores_signals_is_stopped_all_the_same(course, sandbox, tmp_path):
@@ -91,3 +105,27 @@ def test_a_thread_cannot_outlive_its_call(course, sandbox, tmp_path):
     outcome = grade_hostile(course, sandbox, prepare("lingering_thread", tmp_path), twin="zeros")
     assert "thread alive" not in outcome.attack.stdout
     assert outcome.statuses()["forward_known_values"] != "passed"
+
+
+def test_checks_of_the_other_functions_still_earn_their_points(course, sandbox, tmp_path):
+    folder = tmp_path / "slow_forward"
+    folder.mkdir()
+    (folder / "sigmoid.py").write_text(
+        "import numpy as np\n\n\n"
+        "def sigmoid(x):\n    while True:\n        pass\n\n\n"
+        "def sigmoid_backward(dout, x):\n"
+        "    z = np.exp(-np.abs(x))\n"
+        "    s = np.where(x >= 0, 1 / (1 + z), z / (1 + z))\n"
+        "    return dout * s * (1 - s)\n"
+    )
+    short = with_limits(course, **SHORT)
+    (result,) = grade_submissions(
+        short,
+        [Submission("slow", folder)],
+        exercises=["sigmoid"],
+        backend_factory=sandbox.factory(SandboxLimits.of(short)),
+    )
+    statuses = {c.name: c.status for e in result.exercises for c in e.checks}
+    assert statuses["forward_known_values"] == "timeout"
+    for name in ("zero_upstream", "saturation", "backward_matches_reference"):
+        assert statuses[name] == "passed", (name, statuses)
