@@ -90,6 +90,21 @@ def _release(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export_otter(args: argparse.Namespace) -> int:
+    from grader.course import load_course
+    from grader.otter import export_otter
+
+    made = export_otter(
+        load_course(args.course), Path(args.out), exercises=args.exercise or (),
+        build_zips=not args.no_zip, force=args.force,
+    )
+    for exercise, path in made.test_files.items():
+        built = made.zips.get(exercise)
+        print(f"{exercise}: {path}" + (f"  (Gradescope autograder: {built})" if built else ""))
+    print(f"read {made.out / 'README.md'}: how to upload, and what differs from 'grader grade'")
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace) -> int:
     from grader.authoring import SCHEMA_FILE, schema_text
 
@@ -227,6 +242,21 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace OUT/student and OUT/autograder if present"
     )
     release.set_defaults(run=_release)
+
+    export = sub.add_parser("export", help="write the course for another grading system")
+    formats = export.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    otter = formats.add_parser(
+        "otter", help="otter-grader test files and a Gradescope autograder.zip per exercise"
+    )
+    otter.add_argument("out", metavar="OUT", help="folder for one otter assignment per exercise")
+    otter.add_argument(
+        "--no-zip", action="store_true", help="write the test files only (no otter needed)"
+    )
+    otter.add_argument("--force", action="store_true", help="replace what OUT already holds")
+    otter.add_argument(
+        "-e", "--exercise", action="append", metavar="ID", help="export only this exercise (repeat)"
+    )
+    otter.set_defaults(run=_export_otter)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of exercise.yml")
     schema.add_argument("--output", metavar="PATH", help="where (default: the package's copy)")
