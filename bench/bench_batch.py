@@ -18,8 +18,10 @@ Baselines, measured in the same run on the same submissions:
 * a fresh process per submission: `python -m grader.cli check --all --dir SUBMISSION`
   (one interpreter and one pytest session per student, as a naive loop would do), run on
   a sample, then extrapolated to the class with JOBS processes at a time;
-* `otter run` per submission, when the `otter` command is installed and an Otter
-  autograder zip is given with --otter-autograder (otherwise reported as not measured).
+* `otter run` per submission, when the `otter` command is installed: otter grades one .py
+  file per run, so `grader export otter` builds one autograder per exercise and a
+  submission costs the sum of one `otter run` per exercise (or, with --otter-autograder
+  ZIP, one run of that zip on each submission's first module).
 """
 
 from __future__ import annotations
@@ -167,23 +169,45 @@ def measure_fresh_process(students: list[Path], sample: int) -> float:
     return statistics.median(times)
 
 
-def measure_otter(students: list[Path], sample: int, autograder: Path | None) -> str:
-    otter = shutil.which("otter")
+def measure_otter(students: list[Path], sample: int, autograder: Path | None, work: Path) -> str:
+    beside = Path(sys.executable).parent / "otter"
+    otter = str(beside) if beside.is_file() else shutil.which("otter")
     if otter is None:
-        return "not measured: otter-grader is not installed"
-    if autograder is None or not autograder.is_file():
-        return "not measured: no Otter autograder zip given (--otter-autograder)"
-    times = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for index, folder in enumerate(students[:sample]):
-            files = sorted(folder.glob("*.py"))
-            started = time.perf_counter()
-            subprocess.run(
-                [otter, "run", "-a", str(autograder), "-o", f"{tmp}/{index}", str(files[0])],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-            )
-            times.append(time.perf_counter() - started)
-    return f"{statistics.median(times):.2f} s median per submission ({sample} submissions)"
+        return "not measured: otter-grader is not installed (pip install -e '.[otter]')"
+    if autograder is not None and not autograder.is_file():
+        return f"not measured: {autograder} is not a file"
+    zips: dict[str, Path] = {}
+    if autograder is None:
+        export = work / "otter-export"
+        done = subprocess.run(grader_command("export", "otter", str(export)),
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return f"not measured: grader export otter failed: {done.stderr.strip()[-300:]}"
+        zips = {e: export / e / "autograder.zip" for e in modules()}
+    times, runs = [], 0
+    for index, folder in enumerate(students[:sample]):
+        if autograder is None:
+            plan = [(zips[e], folder / m) for e, m in modules().items()]
+        else:
+            plan = [(autograder, sorted(folder.glob("*.py"))[0])]
+        started = time.perf_counter()
+        for number, (zipped, module) in enumerate(plan):
+            out = work / "otter-runs" / f"{index}-{number}"
+            out.mkdir(parents=True)
+            done = subprocess.run([otter, "run", "-a", str(zipped), "-o", str(out), str(module)],
+                                  capture_output=True, text=True, check=False)
+            if done.returncode != 0 or not (out / "results.json").is_file():
+                return f"not measured: otter run failed on {module}: {done.stderr.strip()[-300:]}"
+        times.append(time.perf_counter() - started)
+        runs = len(plan)
+    per = statistics.median(times)
+    if autograder is not None:
+        return f"{per:.2f} s median per submission ({sample} submissions, one run of {autograder})"
+    return (
+        f"{per:.2f} s median per submission ({sample} submissions), the sum of {runs} `otter "
+        f"run`s, one per exercise (otter grades one .py file per run; the {runs} autograders "
+        f"were built by `grader export otter`), {per / runs:.2f} s per run"
+    )
 
 
 def main() -> None:
@@ -191,7 +215,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--sample", type=int, default=20, help="submissions for the baselines")
-    parser.add_argument("--otter-autograder", type=Path, help="an Otter autograder zip")
+    parser.add_argument(
+        "--otter-autograder", type=Path,
+        help="an Otter autograder zip (default: one per exercise from `grader export otter`)",
+    )
     parser.add_argument("--write", action="store_true", help="record the figures in RESULTS.md")
     args = parser.parse_args()
     command = "python bench/bench_batch.py " + " ".join(
@@ -203,7 +230,7 @@ def main() -> None:
         runs = [measure_batch(size, args.jobs, work) for size in args.sizes]
         students = sorted(Path(str(runs[0]["source"])).iterdir())
         fresh = measure_fresh_process(students, args.sample)
-        otter = measure_otter(students, min(args.sample, 5), args.otter_autograder)
+        otter = measure_otter(students, min(args.sample, 5), args.otter_autograder, work)
     lines = [
         "| submissions | wall (s) | submissions/s | median per submission in a worker (s) "
         "| peak RSS of the process tree (MB) |",
