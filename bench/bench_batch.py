@@ -169,20 +169,23 @@ def measure_fresh_process(students: list[Path], sample: int) -> float:
     return statistics.median(times)
 
 
-def measure_otter(students: list[Path], sample: int, autograder: Path | None, work: Path) -> str:
+def measure_otter(
+    students: list[Path], sample: int, autograder: Path | None, work: Path
+) -> tuple[str, float | None]:
+    """What the otter baseline measured, and its median seconds per submission (None if not)."""
     beside = Path(sys.executable).parent / "otter"
     otter = str(beside) if beside.is_file() else shutil.which("otter")
     if otter is None:
-        return "not measured: otter-grader is not installed (pip install -e '.[otter]')"
+        return "not measured: otter-grader is not installed (pip install -e '.[otter]')", None
     if autograder is not None and not autograder.is_file():
-        return f"not measured: {autograder} is not a file"
+        return f"not measured: {autograder} is not a file", None
     zips: dict[str, Path] = {}
     if autograder is None:
         export = work / "otter-export"
         done = subprocess.run(grader_command("export", "otter", str(export)),
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            return f"not measured: grader export otter failed: {done.stderr.strip()[-300:]}"
+            return f"not measured: grader export otter failed: {done.stderr.strip()[-300:]}", None
         zips = {e: export / e / "autograder.zip" for e in modules()}
     times, runs = [], 0
     for index, folder in enumerate(students[:sample]):
@@ -197,17 +200,20 @@ def measure_otter(students: list[Path], sample: int, autograder: Path | None, wo
             done = subprocess.run([otter, "run", "-a", str(zipped), "-o", str(out), str(module)],
                                   capture_output=True, text=True, check=False)
             if done.returncode != 0 or not (out / "results.json").is_file():
-                return f"not measured: otter run failed on {module}: {done.stderr.strip()[-300:]}"
+                problem = done.stderr.strip()[-300:]
+                return f"not measured: otter run failed on {module}: {problem}", None
         times.append(time.perf_counter() - started)
         runs = len(plan)
     per = statistics.median(times)
     if autograder is not None:
-        return f"{per:.2f} s median per submission ({sample} submissions, one run of {autograder})"
-    return (
+        text = f"{per:.2f} s median per submission ({sample} submissions, one run of {autograder})"
+        return text, per
+    text = (
         f"{per:.2f} s median per submission ({sample} submissions), the sum of {runs} `otter "
         f"run`s, one per exercise (otter grades one .py file per run; the {runs} autograders "
         f"were built by `grader export otter`), {per / runs:.2f} s per run"
     )
+    return text, per
 
 
 def main() -> None:
@@ -230,7 +236,9 @@ def main() -> None:
         runs = [measure_batch(size, args.jobs, work) for size in args.sizes]
         students = sorted(Path(str(runs[0]["source"])).iterdir())
         fresh = measure_fresh_process(students, args.sample)
-        otter = measure_otter(students, min(args.sample, 5), args.otter_autograder, work)
+        otter, otter_seconds = measure_otter(
+            students, min(args.sample, 5), args.otter_autograder, work
+        )
     lines = [
         "| submissions | wall (s) | submissions/s | median per submission in a worker (s) "
         "| peak RSS of the process tree (MB) |",
@@ -245,6 +253,14 @@ def main() -> None:
     ratio = float(str(last["wall"])) / float(str(first["wall"]))
     size_ratio = int(str(last["size"])) / int(str(first["size"]))
     fresh_rate = args.jobs / fresh
+    rate = float(str(last["rate"]))
+    ratios = f"{rate / fresh_rate:.1f}x a fresh process per submission"
+    if otter_seconds is not None:
+        otter_rate = args.jobs / otter_seconds
+        ratios += (
+            f"; {rate / otter_rate:.0f}x `otter run` ({otter_rate:.3f} submissions/s with "
+            f"{args.jobs} runs at a time, extrapolated from its sample)"
+        )
     notes = [
         f"Each submission: {first['exercises']} exercises; isolation: "
         f"{', '.join(map(str, first['isolation'])) or 'none recorded'}; --jobs {args.jobs}.",
@@ -255,6 +271,7 @@ def main() -> None:
         f"{fresh_rate:.1f} submissions/s, so {last['size']} submissions would take "
         f"{int(str(last['size'])) / fresh_rate:.0f} s (measured on a sample, extrapolated).",
         f"Baseline, `otter run` per submission: {otter}.",
+        f"Throughput of grader grade at {last['size']} submissions ({rate:.1f}/s): {ratios}.",
         f"1-minute load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after "
         "the run (the machine is shared; a load above 2 means other work competed for the "
         "2 cores).",
