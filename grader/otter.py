@@ -45,7 +45,7 @@ from grader.errors import CourseError, GraderError
 from grader.grading import _run, grader_files
 from grader.results import SubmissionResult
 from grader.session import GradingSession
-from grader.student import InProcessBackend, StudentModule
+from grader.student import CallRecord, InProcessBackend, StudentModule
 from grader.submission import Submission, locate_module
 from grader.variants import ParamValue, resolve, resolve_params
 
@@ -69,13 +69,9 @@ INSTALL_HINT = "pip install -e '.[otter]'"
 
 
 @dataclass(frozen=True)
-class RecordedCall:
+class RecordedCall(CallRecord):
     """One call a check made into the reference solution, and its answer."""
 
-    function: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    result: Any
     observe: bool = False
     # On a declared kink: the reference's answers just left and just right of it.
     alternatives: tuple[Any, ...] = ()
