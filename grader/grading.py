@@ -36,6 +36,7 @@ __all__ = [
     "grader_files",
     "grader_version",
     "locate_module",
+    "run_session",
 ]
 
 _UNUSED_PLUGINS = (
@@ -100,7 +101,7 @@ def grade_submissions(
         deliver,
         public_only=public_only,
     )
-    code = _run(course, grader_files(selected, public_only), session)
+    code = run_session(course, grader_files(selected, public_only), session)
     if session.course_errors:
         raise CourseError("the course's graders are broken:\n" + "\n".join(session.course_errors))
     if session.failure is not None:
@@ -146,7 +147,8 @@ def grader_files(exercises: list[Exercise], public_only: bool) -> list[Path]:
     return found
 
 
-def _run(course: Course, paths: list[Path], session: GradingSession) -> int:
+def run_session(course: Course, paths: list[Path], session: GradingSession) -> int:
+    """Run one pytest session over the grader files *paths*; return pytest's exit code."""
     ini = files("grader") / "templates" / "pytest-grading.ini"
     args = [
         *(str(p.resolve()) for p in paths),

@@ -42,7 +42,7 @@ from grader import wire
 from grader.checkspec import GradcheckCheck, MatchesReferenceCheck, PropertyCheck
 from grader.course import Check, Course, Exercise
 from grader.errors import CourseError, GraderError
-from grader.grading import _run, grader_files
+from grader.grading import grader_files, run_session
 from grader.results import SubmissionResult
 from grader.session import GradingSession
 from grader.student import CallRecord, InProcessBackend, StudentModule
@@ -200,7 +200,7 @@ def record_reference(
         }
     )
     session = _RecordingSession(course, selected, recorder)
-    code = _run(course, grader_files(selected, False), session)
+    code = run_session(course, grader_files(selected, False), session)
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if session.course_errors:
