@@ -138,9 +138,9 @@ _TAG_TUPLE, _TAG_DICT = ord("t"), ord("d")
 def _decode(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
     if depth > MAX_DEPTH:
         raise DecodeError("nested too deeply")
-    tag = view[pos] if pos < len(view) else -1
-    if tag < 0:
+    if pos >= len(view):
         raise DecodeError("frame ends early")
+    tag = view[pos]
     pos += 1
     if tag == _TAG_ARRAY:
         end = _need(view, pos, 3)
