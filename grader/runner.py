@@ -46,11 +46,21 @@ class _Fault(Exception):
 
 
 class Runner:
-    """Holds the loaded student modules of one submission and answers requests."""
+    """Holds the loaded student modules of one submission and answers requests.
 
-    def __init__(self) -> None:
+    Student code runs with warnings and numpy's floating-point reports silenced,
+    so that an overflow warning alone never fails a check. With *own_process*
+    (the sandbox child, where nothing but student code runs) they are silenced
+    for the whole process, again after every import; otherwise around each
+    import and call, and restored afterwards.
+    """
+
+    def __init__(self, own_process: bool = False) -> None:
         self.modules: dict[str, ModuleType] = {}
         self.paths: dict[str, str] = {}
+        self._quiet = _silence if own_process else _quiet
+        if own_process:
+            _silence_now()
 
     def handle(self, request: bytes) -> bytes:
         try:
@@ -99,7 +109,7 @@ class Runner:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:
-            with _quiet():
+            with self._quiet():
                 spec.loader.exec_module(module)
         except SyntaxError as exc:
             line = f" line {exc.lineno}" if exc.lineno else ""
@@ -117,6 +127,8 @@ class Runner:
             ) from None
         self.modules[key] = module
         self.paths[key] = str(file)
+        if self._quiet is _silence:
+            _silence_now()
 
     def _function(self, key: str, name: str) -> Any:
         module = self.modules.get(key)
@@ -134,7 +146,7 @@ class Runner:
 
     def _invoke(self, key: str, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         try:
-            with _quiet():
+            with self._quiet():
                 result = fn(*args, **kwargs)
         except NotImplementedError as exc:
             raise _Fault(
@@ -165,6 +177,21 @@ class _quiet:
     def __exit__(self, *exc: object) -> None:
         np.seterr(**self._err)
         self._warnings.__exit__(None, None, None)
+
+
+class _silence:
+    """Nothing to do around each call: the whole process is already quiet."""
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _silence_now() -> None:
+    warnings.simplefilter("ignore")
+    np.seterr(all="ignore")
 
 
 def _text(exc: BaseException) -> str:

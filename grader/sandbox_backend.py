@@ -72,6 +72,9 @@ class _Child:
         self.reader = FrameReader(limit)
         self.buffer = bytearray(1 << 20)
         self.layers: tuple[str, ...] = ()
+        self.poller = select.poll()
+        self.poller.register(sock.fileno(), select.POLLIN)
+        self.poller.register(output_fd, select.POLLIN)
 
 
 class SandboxBackend:
@@ -278,56 +281,55 @@ class SandboxBackend:
         return checked
 
     def _transact(self, child: _Child, data: bytes, deadline: float) -> tuple[int, bytes] | None:
-        """Send *data*, then wait for one frame; None at end of file; _TimedOut at *deadline*."""
-        poller = select.poll()
-        sock_fd = child.sock.fileno()
+        """Send *data*, then wait for one frame; None at end of file; _TimedOut at *deadline*.
+
+        The child's output is drained whenever the pipe is reported readable;
+        a child flushes it before it replies, so it is read with the reply.
+        """
+        sock = child.sock
+        sock_fd = sock.fileno()
+        poller = child.poller
         pending = memoryview(data)
         if pending:
             try:
-                pending = pending[child.sock.send(pending) :]
+                pending = pending[sock.send(pending) :]
             except BlockingIOError:
                 pass
             except OSError:
                 return None
-        poller.register(sock_fd, select.POLLIN | (select.POLLOUT if pending else 0))
-        if child.output_fd >= 0:
-            poller.register(child.output_fd, select.POLLIN)
+            if pending:
+                poller.modify(sock_fd, select.POLLIN | select.POLLOUT)
         frame = child.reader.next()
         while frame is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _TimedOut
             for fd, event in poller.poll(max(1, math.ceil(remaining * 1000))):
-                if fd == child.output_fd:
-                    if not self._output.drain(fd):
+                if fd != sock_fd:
+                    if fd == child.output_fd and not self._output.drain(fd):
                         poller.unregister(fd)
                         os.close(fd)
                         child.output_fd = -1
                     continue
                 if event & select.POLLOUT and pending:
                     try:
-                        sent = child.sock.send(pending)
+                        pending = pending[sock.send(pending) :]
                     except BlockingIOError:
-                        sent = 0
+                        pass
                     except OSError:
                         return None
-                    pending = pending[sent:]
                     if not pending:
                         poller.modify(sock_fd, select.POLLIN)
                 if event & (select.POLLIN | select.POLLHUP | select.POLLERR):
                     try:
-                        count = child.sock.recv_into(child.buffer)
+                        count = sock.recv_into(child.buffer)
                     except BlockingIOError:
                         continue
                     except OSError:
                         return None
                     if count == 0:
                         return None
-                    child.reader.feed(bytes(memoryview(child.buffer)[:count]))
-                    frame = child.reader.next()
-        if child.output_fd >= 0 and not self._output.drain(child.output_fd):
-            os.close(child.output_fd)
-            child.output_fd = -1
+                    frame = child.reader.take(memoryview(child.buffer)[:count])
         return frame
 
     def _ended(self, child: _Child, what: str) -> StudentFault:

@@ -78,7 +78,7 @@ def run_spare(link_fd: int, generic: dict[str, Any], kernel: Kernel) -> NoReturn
 
 
 def _serve(channel: FrameSocket) -> None:
-    runner = Runner()
+    runner = Runner(own_process=True)
     while True:
         frame = channel.recv()
         if frame is None:
@@ -120,7 +120,7 @@ def _prepare(generic: dict[str, Any], kernel: Kernel) -> list[str]:
 
 def _warm() -> None:
     """Touch the code paths of a first request now, while nobody waits for this child."""
-    runner = Runner()
+    runner = Runner(own_process=True)
     x = np.linspace(-2.0, 2.0, 64)
     runner.handle(wire.encode({"op": "call", "key": "", "fn": "f", "args": (x,), "kwargs": {}}))
     wire.decode(wire.encode({"ok": np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.abs(x) * x)}))

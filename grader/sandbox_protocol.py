@@ -51,6 +51,20 @@ class FrameReader:
             if size > self.limit:
                 raise ProtocolError(f"a frame of {size} bytes is above the limit of {self.limit}")
 
+    def take(self, data: memoryview) -> tuple[int, bytes] | None:
+        """Feed *data* and return the next complete frame, or None.
+
+        When nothing is buffered and *data* is exactly one frame, as in a
+        request and its reply, the frame is cut out of *data* without a copy
+        into the buffer.
+        """
+        if not self._buffer and len(data) >= HEADER.size:
+            size, request_id = HEADER.unpack_from(data)
+            if len(data) == HEADER.size + size and size <= self.limit:
+                return request_id, bytes(data[HEADER.size :])
+        self.feed(bytes(data))
+        return self.next()
+
     def next(self) -> tuple[int, bytes] | None:
         """The next complete frame as (request id, payload), or None."""
         if len(self._buffer) < HEADER.size:
@@ -85,8 +99,7 @@ class FrameSocket:
             count = self.sock.recv_into(self._buffer)
             if count == 0:
                 return None
-            self._reader.feed(bytes(memoryview(self._buffer)[:count]))
-            frame = self._reader.next()
+            frame = self._reader.take(memoryview(self._buffer)[:count])
         return frame
 
     def send(self, request_id: int, payload: bytes) -> None:

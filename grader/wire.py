@@ -4,7 +4,7 @@ Only these values cross: ``None``, ``bool``, ``int``, ``float``, ``str``,
 numeric ndarrays (bool, signed and unsigned integers, float16/32/64), tuples of
 values and dicts with string keys. The decoder never calls into anything the
 sender made: it reads a tag byte, checks every length against the bytes left,
-and builds fresh ndarrays with :func:`numpy.frombuffer`. No pickle, ever.
+and copies array data out of the frame into fresh ndarrays. No pickle, ever.
 
 Encoding a value that is not plain data raises :class:`NotPlainData` with a
 description of what was found ("list", "ndarray of dtype object").
@@ -13,6 +13,7 @@ description of what was found ("list", "ndarray of dtype object").
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,10 @@ MAX_NDIM = 32
 _Q = struct.Struct("<q")
 _D = struct.Struct("<d")
 _I = struct.Struct("<I")
+_SHAPES = [struct.Struct(f"<{ndim}q") for ndim in range(MAX_NDIM + 1)]
+_TAG_NONE, _TAG_TRUE, _TAG_FALSE = b"NTF"
+_TAG_INT, _TAG_FLOAT, _TAG_STR, _TAG_ARRAY = b"ifsa"
+_TAG_TUPLE, _TAG_DICT = b"td"
 
 
 class NotPlainData(TypeError):
@@ -61,124 +66,124 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
+# -- encoding ---------------------------------------------------------------------------
 def encode(value: Any) -> bytes:
     """Encode *value* as bytes, or raise :class:`NotPlainData`."""
     out: list[bytes] = []
-    _encode(value, out, 0)
+    _encode(value, out.append, 0)
     return b"".join(out)
 
 
-def _encode(value: Any, out: list[bytes], depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise NotPlainData("a value nested more than 8 levels deep")
+def _encode(value: Any, put: Callable[[bytes], None], depth: int) -> None:
     kind = type(value)
-    if value is None:
-        out.append(b"N")
+    if kind is str:
+        data = value.encode("utf-8", "replace")
+        put(b"s" + _I.pack(len(data)) + data)
+    elif kind is np.ndarray or isinstance(value, np.ndarray):
+        _encode_array(value, put)
+    elif kind is tuple or kind is dict:
+        if depth >= MAX_DEPTH:
+            raise NotPlainData(f"a value nested more than {MAX_DEPTH} levels deep")
+        if kind is tuple:
+            put(b"t" + _I.pack(len(value)))
+            for item in value:
+                _encode(item, put, depth + 1)
+            return
+        put(b"d" + _I.pack(len(value)))
+        for key, item in value.items():
+            if type(key) is not str:
+                raise NotPlainData("a dict with a key that is not a string")
+            data = key.encode("utf-8", "replace")
+            put(b"s" + _I.pack(len(data)) + data)
+            _encode(item, put, depth + 1)
+    elif value is None:
+        put(b"N")
     elif kind is bool or kind is np.bool_:
-        out.append(b"T" if value else b"F")
+        put(b"T" if value else b"F")
+    elif kind is float or isinstance(value, np.floating):
+        put(b"f" + _D.pack(float(value)))
     elif kind is int or isinstance(value, np.integer):
         number = int(value)
         if not -(2**63) <= number < 2**63:
             raise NotPlainData("an integer too large for 64 bits")
-        out.append(b"i" + _Q.pack(number))
-    elif kind is float or isinstance(value, np.floating):
-        out.append(b"f" + _D.pack(float(value)))
-    elif kind is str:
-        data = value.encode("utf-8", "replace")
-        out.append(b"s" + _I.pack(len(data)) + data)
-    elif isinstance(value, np.ndarray):
-        array = np.ndarray.view(value, np.ndarray)
-        code = _CODES.get(
-            array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
-        )
-        if code is None:
-            raise NotPlainData(f"an ndarray of dtype {array.dtype}")
-        if array.ndim > MAX_NDIM:
-            raise NotPlainData(f"an ndarray with {array.ndim} dimensions")
-        array = np.asarray(array, dtype=_DTYPES[code], order="C")
-        header = code + bytes([array.ndim]) + b"".join(_Q.pack(n) for n in array.shape)
-        out.append(b"a" + header + array.tobytes())
-    elif kind is tuple:
-        out.append(b"t" + _I.pack(len(value)))
-        for item in value:
-            _encode(item, out, depth + 1)
-    elif kind is dict:
-        out.append(b"d" + _I.pack(len(value)))
-        for key, item in value.items():
-            if type(key) is not str:
-                raise NotPlainData("a dict with a key that is not a string")
-            _encode(key, out, depth + 1)
-            _encode(item, out, depth + 1)
+        put(b"i" + _Q.pack(number))
     else:
-        raise NotPlainData(f"a {type(value).__name__}")
+        raise NotPlainData(f"a {kind.__name__}")
 
 
+def _encode_array(value: np.ndarray[Any, Any], put: Callable[[bytes], None]) -> None:
+    array = np.ndarray.view(value, np.ndarray)
+    dtype = array.dtype
+    code = _CODES.get(dtype)
+    if code is None:
+        if dtype.byteorder == ">":
+            code = _CODES.get(dtype.newbyteorder("<"))
+        if code is None:
+            raise NotPlainData(f"an ndarray of dtype {dtype}")
+        array = array.astype(_DTYPES[code])
+    ndim = array.ndim
+    if ndim > MAX_NDIM:
+        raise NotPlainData(f"an ndarray with {ndim} dimensions")
+    put(b"a" + code + bytes((ndim,)) + _SHAPES[ndim].pack(*array.shape))
+    put(array.tobytes())
+
+
+# -- decoding ---------------------------------------------------------------------------
 def decode(data: bytes | bytearray | memoryview) -> Any:
     """Decode bytes made by :func:`encode`; raise :class:`DecodeError` on anything else."""
-    view = memoryview(data).cast("B")
-    value, pos = _decode(view, 0, 0)
-    if pos != len(view):
-        raise DecodeError(f"{len(view) - pos} stray bytes after the value")
+    frame = data if type(data) is bytes else bytes(data)
+    try:
+        value, pos = _decode(frame, 0, 0)
+    except DecodeError:
+        raise
+    except (IndexError, struct.error):
+        raise DecodeError("frame ends early") from None
+    except ValueError as exc:
+        raise DecodeError(f"not a valid array ({exc})") from None
+    if pos != len(frame):
+        raise DecodeError(f"{len(frame) - pos} stray bytes after the value")
     return value
 
 
-def _need(view: memoryview, pos: int, size: int) -> int:
-    """The position after *size* more bytes from *pos*; DecodeError if the frame is shorter."""
-    end = pos + size
-    if size < 0 or end > len(view):
-        raise DecodeError("frame ends early")
-    return end
+def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
+    """The value that starts at *pos* and the position after it.
 
-
-_TAG_NONE, _TAG_TRUE, _TAG_FALSE = ord("N"), ord("T"), ord("F")
-_TAG_INT, _TAG_FLOAT, _TAG_STR, _TAG_ARRAY = ord("i"), ord("f"), ord("s"), ord("a")
-_TAG_TUPLE, _TAG_DICT = ord("t"), ord("d")
-
-
-def _decode(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
-    if depth > MAX_DEPTH:
-        raise DecodeError("nested too deeply")
-    if pos >= len(view):
-        raise DecodeError("frame ends early")
-    tag = view[pos]
+    Reading past the end raises IndexError or struct.error, and an impossible
+    shape ValueError, which :func:`decode` reports as a DecodeError; every
+    length is checked against the bytes left before it is used to allocate.
+    """
+    tag = data[pos]
     pos += 1
-    if tag == _TAG_ARRAY:
-        end = _need(view, pos, 3)
-        dtype = _DTYPES.get(bytes(view[pos : pos + 2]))
-        ndim = view[pos + 2]
-        if dtype is None or ndim > MAX_NDIM:
-            raise DecodeError("unknown array header")
-        pos, end = end, _need(view, end, 8 * ndim)
-        shape = struct.unpack_from(f"<{ndim}q", view, pos)
-        count = 1
-        for n in shape:
-            if n < 0:
-                raise DecodeError("negative array dimension")
-            count *= n
-        pos, end = end, _need(view, end, count * dtype.itemsize)
-        array = np.frombuffer(view, dtype=dtype, count=count, offset=pos).reshape(shape)
-        return array.copy(), end
     if tag == _TAG_STR:
-        end = _need(view, pos, 4)
-        size = _I.unpack_from(view, pos)[0]
-        pos, end = end, _need(view, end, size)
-        return bytes(view[pos:end]).decode("utf-8", "replace"), end
+        size = _I.unpack_from(data, pos)[0]
+        pos += 4
+        end = pos + size
+        if end > len(data):
+            raise DecodeError("frame ends early")
+        return data[pos:end].decode("utf-8", "replace"), end
+    if tag == _TAG_ARRAY:
+        return _decode_array(data, pos)
     if tag in (_TAG_TUPLE, _TAG_DICT):
-        end = _need(view, pos, 4)
-        count = _I.unpack_from(view, pos)[0]
-        if count > MAX_ITEMS:
+        if depth >= MAX_DEPTH:
+            raise DecodeError("nested too deeply")
+        count = _I.unpack_from(data, pos)[0]
+        pos += 4
+        if count > MAX_ITEMS or count > len(data) - pos:
             raise DecodeError("too many items")
-        pos = end
-        items = []
-        for _ in range(count * (2 if tag == _TAG_DICT else 1)):
-            item, pos = _decode(view, pos, depth + 1)
-            items.append(item)
+        depth += 1
         if tag == _TAG_TUPLE:
+            items = []
+            for _ in range(count):
+                item, pos = _decode(data, pos, depth)
+                items.append(item)
             return tuple(items), pos
-        keys = items[0::2]
-        if not all(type(k) is str for k in keys):
-            raise DecodeError("dict key is not a string")
-        return dict(zip(keys, items[1::2], strict=True)), pos
+        result = {}
+        for _ in range(count):
+            key, pos = _decode(data, pos, depth)
+            if type(key) is not str:
+                raise DecodeError("dict key is not a string")
+            result[key], pos = _decode(data, pos, depth)
+        return result, pos
     if tag == _TAG_NONE:
         return None, pos
     if tag == _TAG_TRUE:
@@ -186,9 +191,26 @@ def _decode(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
     if tag == _TAG_FALSE:
         return False, pos
     if tag == _TAG_INT:
-        end = _need(view, pos, 8)
-        return _Q.unpack_from(view, pos)[0], end
+        return _Q.unpack_from(data, pos)[0], pos + 8
     if tag == _TAG_FLOAT:
-        end = _need(view, pos, 8)
-        return _D.unpack_from(view, pos)[0], end
+        return _D.unpack_from(data, pos)[0], pos + 8
     raise DecodeError(f"unknown tag {bytes([tag])!r}")
+
+
+def _decode_array(data: bytes, pos: int) -> tuple[np.ndarray[Any, Any], int]:
+    dtype = _DTYPES.get(data[pos : pos + 2])
+    ndim = data[pos + 2]
+    if dtype is None or ndim > MAX_NDIM:
+        raise DecodeError("unknown array header")
+    pos += 3
+    shape = _SHAPES[ndim].unpack_from(data, pos)
+    pos += 8 * ndim
+    count = 1
+    for n in shape:
+        if n < 0:
+            raise DecodeError("negative array dimension")
+        count *= n
+    end = pos + count * dtype.itemsize
+    if end > len(data):
+        raise DecodeError("frame ends early")
+    return np.ndarray(shape, dtype, data, pos).copy(), end

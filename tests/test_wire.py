@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
+from grader.sandbox_protocol import FrameReader, ProtocolError, pack
 from grader.wire import DecodeError, NotPlainData, decode, encode
 
 
@@ -86,9 +87,43 @@ def test_not_plain_data_is_refused_with_a_description(value, said):
         b"a" + b"O!" + bytes([0]),
         b"t" + (5).to_bytes(4, "little") + b"N",
         b"NN",
+        b"i" + bytes(4),
+        b"s" + (100).to_bytes(4, "little") + b"short",
+        b"d" + (1).to_bytes(4, "little") + b"i" + bytes(8) + b"N",
+        b"a" + b"f8" + bytes([2]) + (0).to_bytes(8, "little") + (2**62).to_bytes(8, "little"),
+        b"t" + (1).to_bytes(4, "little") * 1 + (b"t" + (1).to_bytes(4, "little")) * 9 + b"N",
         pickle.dumps([1, 2, 3]),
     ],
 )
 def test_malformed_frames_are_rejected(frame):
     with pytest.raises(DecodeError):
         decode(frame)
+
+
+def test_decoded_arrays_are_writable_copies_that_own_their_data():
+    frame = encode((np.arange(6.0).reshape(2, 3), np.arange(3, dtype=np.int64)))
+    first, second = decode(frame)
+    assert first.flags.writeable and first.flags.owndata and first.flags.c_contiguous
+    first[0, 0] = 99.0
+    assert decode(frame)[0][0, 0] == 0.0
+    np.testing.assert_array_equal(second, [0, 1, 2])
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 12, 13, 1000])
+def test_frame_reader_splits_a_stream_into_frames_in_any_chunking(chunk):
+    stream = pack(1, b"first") + pack(2, b"") + pack(3, encode(np.ones(4)))
+    reader, frames = FrameReader(1 << 20), []
+    for start in range(0, len(stream), chunk):
+        frame = reader.take(memoryview(stream[start : start + chunk]))
+        while frame is not None:
+            frames.append(frame)
+            frame = reader.next()
+    assert [(i, p) for i, p in frames[:2]] == [(1, b"first"), (2, b"")]
+    assert frames[2][0] == 3
+    np.testing.assert_array_equal(decode(frames[2][1]), np.ones(4))
+    assert reader.pending == 0
+
+
+def test_frame_reader_refuses_a_frame_above_its_limit_even_when_whole():
+    with pytest.raises(ProtocolError, match="above the limit"):
+        FrameReader(8).take(memoryview(pack(1, b"123456789")))
