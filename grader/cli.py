@@ -19,15 +19,24 @@ EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader.course import load_course
-    from grader.grading import grade_submission
-    from grader.report.terminal import render_terminal
+    from grader.sandbox import Sandbox, SandboxLimits
 
-    course = load_course(args.course)
-    submission = Path(args.dir) if args.dir else course.root / "exercises"
-    result = grade_submission(
-        course, submission, student="", exercises=args.exercises, public_only=not args.all
-    )
+    # The sandbox's zygote boots on another core while this process loads the course.
+    with Sandbox() as sandbox:
+        from grader.course import load_course
+        from grader.grading import grade_submissions
+        from grader.report.terminal import render_terminal
+        from grader.submission import Submission
+
+        course = load_course(args.course)
+        submission = Path(args.dir) if args.dir else course.root / "exercises"
+        (result,) = grade_submissions(
+            course,
+            [Submission("", submission)],
+            exercises=args.exercises,
+            public_only=not args.all,
+            backend_factory=sandbox.factory(SandboxLimits.of(course)),
+        )
     render_terminal(result)
     return EXIT_OK if all(e.passed for e in result.exercises) else EXIT_FAILED
 

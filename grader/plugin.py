@@ -19,13 +19,14 @@ The hooks that turn tests into results are in :mod:`grader.session`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
-from grader.course import Exercise
+from grader.course import Check, Exercise
 from grader.session import SESSION_KEY, GradingSession
 from grader.student import StudentModule
 from grader.variants import ParamValue, check_seed
@@ -36,56 +37,77 @@ __all__ = ["check_seed"]
 # -- fixtures ---------------------------------------------------------------------------------
 
 
-def _session(request: pytest.FixtureRequest) -> GradingSession:
+@dataclass(frozen=True)
+class _Context:
+    """What every fixture of one check needs: the session, the exercise and the check."""
+
+    session: GradingSession
+    exercise: Exercise
+    name: str
+    nodeid: str
+
+    @property
+    def check(self) -> Check | None:
+        return self.exercise.check(self.name)
+
+
+@pytest.fixture
+def _grader_context(request: pytest.FixtureRequest) -> _Context:
+    """The one fixture that reads *request*; the others depend on it."""
     session = request.config.stash.get(SESSION_KEY, None)
     if session is None:
         pytest.fail(
             "graders run through the grader (grader check / grader grade), not plain pytest",
             pytrace=False,
         )
-    return session
+    return _Context(
+        session,
+        session.exercise_of(request.path),
+        request.node.originalname.removeprefix("test_"),
+        request.node.nodeid,
+    )
 
 
 @pytest.fixture
-def exercise(request: pytest.FixtureRequest) -> Exercise:
+def exercise(_grader_context: _Context) -> Exercise:
     """The exercise this grader file belongs to."""
-    return _session(request).exercise_of(request.path)
+    return _grader_context.exercise
 
 
 @pytest.fixture
-def student(request: pytest.FixtureRequest, exercise: Exercise) -> Iterator[StudentModule]:
+def student(_grader_context: _Context) -> Iterator[StudentModule]:
     """The submission's module for this exercise, reached only through the sandbox."""
-    name = request.node.originalname.removeprefix("test_")
-    module = _session(request).student_module(exercise, exercise.check(name))
-    module.begin_check(name)
+    context = _grader_context
+    module = context.session.student_module(context.exercise, context.check)
+    module.begin_check(context.name)
     module.ensure_loaded()
     yield module
 
 
 @pytest.fixture
-def reference(request: pytest.FixtureRequest, exercise: Exercise) -> ModuleType:
+def reference(_grader_context: _Context) -> ModuleType:
     """The reference solution (hidden checks only: students do not have it)."""
-    return _session(request).catalog(exercise).reference
+    return _grader_context.session.catalog(_grader_context.exercise).reference
 
 
 @pytest.fixture
-def record(request: pytest.FixtureRequest) -> dict[str, Any]:
+def record(_grader_context: _Context) -> dict[str, Any]:
     """Numbers for the reports (e.g. a training path to plot), kept with the result."""
-    return _session(request).recorded.setdefault(request.node.nodeid, {})
+    return _grader_context.session.recorded.setdefault(_grader_context.nodeid, {})
 
 
 @pytest.fixture
-def params(request: pytest.FixtureRequest, exercise: Exercise) -> dict[str, ParamValue]:
+def params(_grader_context: _Context) -> dict[str, ParamValue]:
     """The exercise's parameters: defaults for public checks, the student's variant else."""
-    name = request.node.originalname.removeprefix("test_")
-    return _session(request).params(exercise, exercise.check(name))
+    context = _grader_context
+    return context.session.params(context.exercise, context.check)
 
 
 @pytest.fixture
-def rng(request: pytest.FixtureRequest, exercise: Exercise) -> np.random.Generator:
+def rng(_grader_context: _Context) -> np.random.Generator:
     """Random inputs: fixed for public checks, per student for hidden ones."""
-    session = _session(request)
-    name = request.node.originalname.removeprefix("test_")
-    check = exercise.check(name)
-    who = "" if check is None or check.public else session.student_id
-    return np.random.default_rng(check_seed(session.course.title, exercise.id, name, who))
+    context = _grader_context
+    check = context.check
+    who = "" if check is None or check.public else context.session.student_id
+    seed = check_seed(context.session.course.title, context.exercise.id, context.name, who)
+    return np.random.default_rng(seed)

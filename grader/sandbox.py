@@ -21,6 +21,7 @@ bound to that thread's lifetime (it dies with its parent).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import select
 import socket
@@ -32,8 +33,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy
 
 from grader import wire
 from grader.errors import SandboxError
@@ -152,7 +151,7 @@ class _Zygote:
                     "-c",
                     _BOOT,
                     str(Path(__file__).resolve().parent),
-                    str(Path(numpy.__file__).resolve().parent.parent),
+                    _numpy_home(),
                     str(theirs.fileno()),
                     str(os.getpid()),
                 ],
@@ -221,6 +220,14 @@ class _Zygote:
 
     def close(self) -> None:
         self.finalizer()
+
+
+def _numpy_home() -> str:
+    """The folder numpy is installed in, found without importing numpy here."""
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or spec.origin is None:
+        raise SandboxError("numpy is not installed; the sandbox needs it: pip install numpy")
+    return str(Path(spec.origin).resolve().parent.parent)
 
 
 def _terminate(process: subprocess.Popen[bytes], control: socket.socket) -> None:

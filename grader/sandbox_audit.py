@@ -57,17 +57,15 @@ class ProbeAudit:
 
     def __init__(self) -> None:
         self._audited: set[int] = set()
+        self._recent: list[tuple[CallRecord, _Layout]] = []
 
     def probes(self, history: Sequence[CallRecord], new: Sequence[CallRecord]) -> list[CallRecord]:
         """The calls among the recent *history* and *new* that are near another call."""
         calls = [*history[-WINDOW:], *new]
-        first_new = len(calls) - len(new)
-        near: set[int] = set()
-        with np.errstate(all="ignore"):
-            for i in range(first_new, len(calls)):
-                for j in range(max(0, i - WINDOW), i):
-                    if _near(calls[i], calls[j]):
-                        near.update((i, j))
+        known = {id(record): layout for record, layout in self._recent}
+        layouts = [known[id(c)] if id(c) in known else _layout(c) for c in calls]
+        self._recent = list(zip(calls, layouts, strict=True))[-WINDOW:]
+        near = _near_pairs(calls, layouts, len(calls) - len(new))
         chosen = [calls[i] for i in sorted(near) if id(calls[i]) not in self._audited]
         self._audited.update(id(c) for c in chosen)
         return chosen
@@ -146,36 +144,102 @@ class _Failed:
 _FAILED = _Failed()
 
 
-def _near(a: CallRecord, b: CallRecord) -> bool:
-    if a.function != b.function or len(a.args) != len(b.args) or set(a.kwargs) != set(b.kwargs):
-        return False
-    pairs = list(zip(a.args, b.args, strict=True)) + [(a.kwargs[k], b.kwargs[k]) for k in a.kwargs]
-    for x, y in pairs:
-        distance = _distance(x, y)
-        if distance is None or distance > PROBE_DISTANCE:
-            return False
-    return any(isinstance(x, np.ndarray) for x, _ in pairs)
+_Layout = tuple[tuple[Any, ...], float] | None
 
 
-def _distance(x: Any, y: Any) -> float | None:
-    """The largest difference between two arguments; None when they differ in kind."""
-    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
-        if x.shape != y.shape or x.dtype.kind not in "fiu" or y.dtype.kind not in "fiu":
+def _near_pairs(
+    calls: Sequence[CallRecord], layouts: Sequence[_Layout], first_new: int
+) -> set[int]:
+    """Indices of the calls from *first_new* on, and of the calls up to WINDOW before each,
+    that lie within PROBE_DISTANCE of each other.
+
+    Two calls can be near only when they have the same layout and their first array
+    elements are near (:func:`_layout`). The calls of a layout that has such a pair are
+    stacked, and each lag between them is compared at once.
+    """
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i in range(first_new, len(calls)):
+        layout = layouts[i]
+        if layout is None or layout[0] in groups:
+            continue
+        for j in range(max(0, i - WINDOW), i):
+            other = layouts[j]
+            if other is not None and other[0] == layout[0] and abs(other[1] - layout[1]) <= (
+                PROBE_DISTANCE
+            ):
+                groups[layout[0]] = []
+                break
+    if not groups:
+        return set()
+    for position, layout in enumerate(layouts):
+        if layout is not None and layout[0] in groups:
+            groups[layout[0]].append(position)
+    near: set[int] = set()
+    with np.errstate(all="ignore"):
+        for members in groups.values():
+            index = np.array(members)
+            columns = _columns([calls[i] for i in members])
+            for lag in range(1, min(WINDOW, len(members) - 1) + 1):
+                later, earlier = index[lag:], index[:-lag]
+                wanted = (later - earlier <= WINDOW) & (later >= first_new)
+                if not wanted.any():
+                    continue
+                gap = np.zeros(len(later))
+                for column in columns:
+                    # np.maximum keeps a NaN gap: such a pair is never near
+                    gap = np.maximum(gap, np.abs(column[lag:] - column[:-lag]).max(axis=1))
+                close = wanted & (gap <= PROBE_DISTANCE)
+                near.update(later[close].tolist())
+                near.update(earlier[close].tolist())
+    return near
+
+
+def _values(call: CallRecord) -> list[Any]:
+    return [*call.args, *(call.kwargs[key] for key in sorted(call.kwargs))]
+
+
+def _layout(call: CallRecord) -> _Layout:
+    """What two calls must share to be near, and a number that must be near too.
+
+    The first part holds the function, the argument kinds and shapes, and the values
+    of the arguments that are not numbers; the second is the first element of the
+    first non-empty array argument. None when the call has no numeric array argument,
+    or an argument that is not plain data.
+    """
+    parts: list[Any] = [call.function, len(call.args), tuple(sorted(call.kwargs))]
+    has_array = False
+    anchor = None
+    for value in _values(call):
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "fiu":
+                return None
+            parts.append(("array", value.shape))
+            has_array = True
+            if anchor is None and value.size:
+                anchor = float(value.flat[0])
+        elif type(value) in (int, float):
+            parts.append(("number", type(value)))
+        elif value is None or type(value) in (str, bool):
+            parts.append(("value", type(value), value))
+        else:
             return None
-        if not x.size:
-            return 0.0
-        if x.dtype != np.float64 or y.dtype != np.float64:
-            x, y = x.astype(np.float64), y.astype(np.float64)
-        difference = np.subtract(x, y)
-        largest = float(np.abs(difference, out=difference).max())
-        return largest if largest == largest else None
-    if type(x) is not type(y):
-        return None
-    if type(x) in (int, float):
-        return abs(float(x) - float(y))
-    if x is None or type(x) in (str, bool):
-        return 0.0 if x == y else None
-    return None
+    return (tuple(parts), 0.0 if anchor is None else anchor) if has_array else None
+
+
+def _columns(calls: Sequence[CallRecord]) -> list[np.ndarray[Any, Any]]:
+    """Per numeric argument of calls that share one layout: a (calls, elements) float64
+    array of its values."""
+    rows = [_values(call) for call in calls]
+    columns = []
+    for position, first in enumerate(rows[0]):
+        if isinstance(first, np.ndarray):
+            if first.size:
+                columns.append(
+                    np.stack([np.ravel(row[position]) for row in rows]).astype(np.float64)
+                )
+        elif type(first) in (int, float):
+            columns.append(np.array([[float(row[position])] for row in rows]))
+    return columns
 
 
 def _same(a: Any, b: Any) -> bool:
