@@ -159,6 +159,9 @@ def run_session(course: Course, paths: list[Path], session: GradingSession) -> i
         "--import-mode=importlib",
         "--disable-plugin-autoload",
         "--assert=plain",
+        # Graders' prints are caught in this process; there is no subprocess output to
+        # catch at the file-descriptor level (student code runs in the sandbox).
+        "--capture=sys",
         *[arg for name in _UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
         "-p",
         "grader.plugin",

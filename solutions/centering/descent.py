@@ -42,6 +42,7 @@ weight update (dw1, dw2) lies in a different quadrant (sign pattern) from the
 update before it.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,8 +130,8 @@ def train_neuron(
     with np.errstate(all="ignore"):
         for step in range(max_steps + 1):
             r = x @ w + b - y
-            loss = 0.5 * float(np.mean(r * r))
-            if not np.isfinite(loss):
+            loss = 0.5 * float(r @ r) / n
+            if not math.isfinite(loss):
                 diverged = True
                 break
             if loss <= loss_target:
@@ -139,7 +140,7 @@ def train_neuron(
             if step == max_steps:
                 break
             update = -lr * (x.T @ r) / n
-            b -= lr * float(np.mean(r))
+            b -= lr * float(r.sum()) / n
             w = w + update
             updates.append(update)
             weights.append(w.copy())
