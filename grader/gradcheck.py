@@ -70,13 +70,13 @@ def numerical_vjp(
             moved = base.copy()
             moved[index] += step
             calls.append((*args[:wrt], moved, *args[wrt + 1 :]))
-    outputs = forward_many(calls)
-    grad = np.empty_like(base)
-    for k, index in enumerate(np.ndindex(base.shape)):
-        plus = expect_array(outputs[2 * k], name=name, shape=np.shape(dout))
-        minus = expect_array(outputs[2 * k + 1], name=name, shape=np.shape(dout))
-        grad[index] = np.sum(dout * (plus.astype(np.float64) - minus)) / (2 * h)
-    return grad
+    if not calls:
+        return np.zeros_like(base)
+    outputs = [expect_array(out, name=name, shape=np.shape(dout)) for out in forward_many(calls)]
+    stacked = np.stack(outputs).astype(np.float64).reshape(len(outputs), -1)
+    upstream = np.asarray(dout, dtype=np.float64).ravel()
+    grad: np.ndarray = ((stacked[0::2] - stacked[1::2]) @ upstream) / (2 * h)
+    return grad.reshape(base.shape)
 
 
 def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> np.ndarray:

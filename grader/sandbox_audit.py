@@ -228,10 +228,12 @@ def _layout(call: CallRecord) -> _Layout:
 
 def _columns(calls: Sequence[CallRecord]) -> list[np.ndarray[Any, Any]]:
     """Per numeric argument of calls that share one layout: a (calls, elements) float64
-    array of its values."""
+    array of its values; none for an argument that is one object in all of them."""
     rows = [_values(call) for call in calls]
     columns = []
     for position, first in enumerate(rows[0]):
+        if all(row[position] is first for row in rows):
+            continue  # the same object in every call (a batch's unchanged argument)
         if isinstance(first, np.ndarray):
             if first.size:
                 columns.append(

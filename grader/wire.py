@@ -4,7 +4,10 @@ Only these values cross: ``None``, ``bool``, ``int``, ``float``, ``str``,
 numeric ndarrays (bool, signed and unsigned integers, float16/32/64), tuples of
 values and dicts with string keys. The decoder never calls into anything the
 sender made: it reads a tag byte, checks every length against the bytes left,
-and copies array data out of the frame into fresh ndarrays. No pickle, ever.
+and copies array data out of the frame into fresh ndarrays. An array that
+occurs again in one value (the unchanged arguments of a batch of calls) is
+sent once and referred to by number; each occurrence still decodes to an array
+of its own. No pickle, ever.
 
 Encoding a value that is not plain data raises :class:`NotPlainData` with a
 description of what was found ("list", "ndarray of dtype object").
@@ -44,7 +47,7 @@ _I = struct.Struct("<I")
 _SHAPES = [struct.Struct(f"<{ndim}q") for ndim in range(MAX_NDIM + 1)]
 _TAG_NONE, _TAG_TRUE, _TAG_FALSE = b"NTF"
 _TAG_INT, _TAG_FLOAT, _TAG_STR, _TAG_ARRAY = b"ifsa"
-_TAG_TUPLE, _TAG_DICT = b"td"
+_TAG_TUPLE, _TAG_DICT, _TAG_REF = b"tdr"
 
 
 class NotPlainData(TypeError):
@@ -70,24 +73,30 @@ def describe(value: Any) -> str:
 def encode(value: Any) -> bytes:
     """Encode *value* as bytes, or raise :class:`NotPlainData`."""
     out: list[bytes] = []
-    _encode(value, out.append, 0)
+    _encode(value, out.append, 0, {})
     return b"".join(out)
 
 
-def _encode(value: Any, put: Callable[[bytes], None], depth: int) -> None:
+def _encode(value: Any, put: Callable[[bytes], None], depth: int, seen: dict[int, int]) -> None:
+    """Append *value*'s bytes with *put*; *seen* numbers the arrays encoded so far."""
     kind = type(value)
     if kind is str:
         data = value.encode("utf-8", "replace")
         put(b"s" + _I.pack(len(data)) + data)
     elif kind is np.ndarray or isinstance(value, np.ndarray):
-        _encode_array(value, put)
+        number = seen.get(id(value))
+        if number is None:
+            seen[id(value)] = len(seen)
+            _encode_array(value, put)
+        else:
+            put(b"r" + _I.pack(number))
     elif kind is tuple or kind is dict:
         if depth >= MAX_DEPTH:
             raise NotPlainData(f"a value nested more than {MAX_DEPTH} levels deep")
         if kind is tuple:
             put(b"t" + _I.pack(len(value)))
             for item in value:
-                _encode(item, put, depth + 1)
+                _encode(item, put, depth + 1, seen)
             return
         put(b"d" + _I.pack(len(value)))
         for key, item in value.items():
@@ -95,7 +104,7 @@ def _encode(value: Any, put: Callable[[bytes], None], depth: int) -> None:
                 raise NotPlainData("a dict with a key that is not a string")
             data = key.encode("utf-8", "replace")
             put(b"s" + _I.pack(len(data)) + data)
-            _encode(item, put, depth + 1)
+            _encode(item, put, depth + 1, seen)
     elif value is None:
         put(b"N")
     elif kind is bool or kind is np.bool_:
@@ -133,7 +142,7 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
     """Decode bytes made by :func:`encode`; raise :class:`DecodeError` on anything else."""
     frame = data if type(data) is bytes else bytes(data)
     try:
-        value, pos = _decode(frame, 0, 0)
+        value, pos = _decode(frame, 0, 0, [])
     except DecodeError:
         raise
     except (IndexError, struct.error):
@@ -145,8 +154,13 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
     return value
 
 
-def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
+def _decode(
+    data: bytes, pos: int, depth: int, arrays: list[np.ndarray[Any, Any]]
+) -> tuple[Any, int]:
     """The value that starts at *pos* and the position after it.
+
+    *arrays* holds the arrays decoded so far; a reference to one of them decodes as
+    a copy of it, so that every occurrence is an array of its own, as if sent again.
 
     Reading past the end raises IndexError or struct.error, and an impossible
     shape ValueError, which :func:`decode` reports as a DecodeError; every
@@ -162,7 +176,14 @@ def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
             raise DecodeError("frame ends early")
         return data[pos:end].decode("utf-8", "replace"), end
     if tag == _TAG_ARRAY:
-        return _decode_array(data, pos)
+        array, pos = _decode_array(data, pos)
+        arrays.append(array)
+        return array, pos
+    if tag == _TAG_REF:
+        number = _I.unpack_from(data, pos)[0]
+        if number >= len(arrays):
+            raise DecodeError("a reference to an array not sent before")
+        return arrays[number].copy(), pos + 4
     if tag in (_TAG_TUPLE, _TAG_DICT):
         if depth >= MAX_DEPTH:
             raise DecodeError("nested too deeply")
@@ -174,15 +195,15 @@ def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
         if tag == _TAG_TUPLE:
             items = []
             for _ in range(count):
-                item, pos = _decode(data, pos, depth)
+                item, pos = _decode(data, pos, depth, arrays)
                 items.append(item)
             return tuple(items), pos
         result = {}
         for _ in range(count):
-            key, pos = _decode(data, pos, depth)
+            key, pos = _decode(data, pos, depth, arrays)
             if type(key) is not str:
                 raise DecodeError("dict key is not a string")
-            result[key], pos = _decode(data, pos, depth)
+            result[key], pos = _decode(data, pos, depth, arrays)
         return result, pos
     if tag == _TAG_NONE:
         return None, pos

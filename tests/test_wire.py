@@ -127,3 +127,32 @@ def test_frame_reader_splits_a_stream_into_frames_in_any_chunking(chunk):
 def test_frame_reader_refuses_a_frame_above_its_limit_even_when_whole():
     with pytest.raises(ProtocolError, match="above the limit"):
         FrameReader(8).take(memoryview(pack(1, b"123456789")))
+
+
+def test_an_array_repeated_in_one_value_is_sent_once_and_arrives_as_separate_copies():
+    shared = np.arange(100.0)
+    calls = tuple(((shared, np.full(2, float(k))), {}) for k in range(10))
+    frame = encode(calls)
+    assert len(frame) < 2 * shared.nbytes
+    copies = tuple(((shared.copy(), np.full(2, float(k))), {}) for k in range(10))
+    assert len(encode(copies)) > 10 * shared.nbytes
+    back = decode(frame)
+    firsts = [args[0] for args, _ in back]
+    for array in firsts:
+        np.testing.assert_array_equal(array, shared)
+    firsts[0][0] = -1.0
+    assert all(array[0] == 0.0 for array in firsts[1:])
+    assert len({id(array) for array in firsts}) == len(firsts)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"r" + (0).to_bytes(4, "little"),
+        b"t" + (2).to_bytes(4, "little") + b"r" + (0).to_bytes(4, "little") + b"N",
+        b"t" + (2).to_bytes(4, "little") + encode(np.ones(2)) + b"r" + (1).to_bytes(4, "little"),
+    ],
+)
+def test_a_reference_to_an_array_not_sent_before_is_rejected(frame):
+    with pytest.raises(DecodeError, match="not sent before"):
+        decode(frame)
