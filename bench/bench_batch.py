@@ -43,9 +43,9 @@ from pathlib import Path
 
 import psutil
 import yaml
+from results import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
 def modules() -> dict[str, str]:
@@ -280,23 +280,12 @@ def main() -> None:
     print(text)
     if args.write:
         stamp = time.strftime("%Y-%m-%d")
-        section = (
-            f"## Batch\n\n`grader grade` on generated classes ({stamp}, {platform.machine()}, "
-            f"{os.cpu_count()} cores). Command: `{command.strip()}`\n\n{text}"
+        write_section(
+            "Batch",
+            f"\n\n`grader grade` on generated classes ({stamp}, {platform.machine()}, "
+            f"{os.cpu_count()} cores). Command: `{command.strip()}`\n\n{text}",
         )
-        write_section(section)
 
-
-def write_section(section: str) -> None:
-    """Replace the "## Batch" section of RESULTS.md (or add it), leaving the others alone."""
-    text = RESULTS.read_text() if RESULTS.is_file() else "# Benchmark results\n"
-    start = text.find("\n## Batch\n")
-    if start < 0:
-        RESULTS.write_text(text.rstrip("\n") + "\n\n" + section)
-        return
-    end = text.find("\n## ", start + 1)
-    rest = text[end:] if end >= 0 else "\n"
-    RESULTS.write_text(text[: start + 1] + section + rest)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,7 +33,7 @@ def _time(cmd: list[str], cwd: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--write", action="store_true", help="append the figures to RESULTS.md")
+    parser.add_argument("--write", action="store_true", help="record the figures in RESULTS.md")
     args = parser.parse_args()
     grader = shutil.which("grader", path=str(Path(sys.executable).parent))
     if grader is None:
@@ -81,12 +83,11 @@ def main() -> None:
     print(table)
     if args.write:
         stamp = time.strftime("%Y-%m-%d")
-        with (ROOT / "bench" / "RESULTS.md").open("a") as out:
-            out.write(
-                f"\n## grader check ({stamp})\n\nCommand: `python bench/bench_check.py "
-                f"--repeat {args.repeat} --write` ({args.repeat} interleaved runs each, "
-                f"2-core machine).\n\n{table}\n"
-            )
+        write_section(
+            "grader check",
+            f" ({stamp})\n\nCommand: `python bench/bench_check.py --repeat {args.repeat} "
+            f"--write` ({args.repeat} interleaved runs each, 2-core machine).\n\n{table}\n",
+        )
 
 
 if __name__ == "__main__":

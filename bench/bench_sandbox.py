@@ -33,12 +33,12 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+from results import write_section
 
 from grader.sandbox import Sandbox, SandboxLimits
 from grader.student import Backend, InProcessBackend, StudentModule
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
 FUNCTIONS = ("sigmoid", "sigmoid_backward")
 
 
@@ -93,7 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--calls", type=int, default=5000)
-    parser.add_argument("--write", action="store_true", help="append the figures to RESULTS.md")
+    parser.add_argument("--write", action="store_true", help="record the figures in RESULTS.md")
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -169,14 +169,14 @@ def main() -> None:
     print(f"\nlayers: {layers}\nload average after the run: {load}")
     if args.write:
         stamp = time.strftime("%Y-%m-%d")
-        with RESULTS.open("a") as out:
-            out.write(
-                f"\n## Sandbox cost ({stamp})\n\nCommand: `python bench/bench_sandbox.py "
-                f"--submissions {args.submissions} --calls {args.calls} --write` "
-                f"({platform.machine()}, {os.cpu_count()} cores, running as "
-                f"{'root' if os.geteuid() == 0 else 'a user'}; load average after: {load}).\n"
-                f"Layers in force: {layers}.\n\n{table}\n"
-            )
+        write_section(
+            "Sandbox cost",
+            f" ({stamp})\n\nCommand: `python bench/bench_sandbox.py "
+            f"--submissions {args.submissions} --calls {args.calls} --write` "
+            f"({platform.machine()}, {os.cpu_count()} cores, running as "
+            f"{'root' if os.geteuid() == 0 else 'a user'}; load average after: {load}).\n"
+            f"Layers in force: {layers}.\n\n{table}\n",
+        )
 
 
 if __name__ == "__main__":
