@@ -58,17 +58,26 @@ class ProbeAudit:
     def __init__(self) -> None:
         self._audited: set[int] = set()
         self._recent: list[tuple[CallRecord, _Layout]] = []
+        self._kinds: dict[tuple[Any, ...], int] = {}
 
     def probes(self, history: Sequence[CallRecord], new: Sequence[CallRecord]) -> list[CallRecord]:
         """The calls among the recent *history* and *new* that are near another call."""
         calls = [*history[-WINDOW:], *new]
         known = {id(record): layout for record, layout in self._recent}
-        layouts = [known[id(c)] if id(c) in known else _layout(c) for c in calls]
+        layouts = [known[id(c)] if id(c) in known else self._layout(c) for c in calls]
         self._recent = list(zip(calls, layouts, strict=True))[-WINDOW:]
         near = _near_pairs(calls, layouts, len(calls) - len(new))
         chosen = [calls[i] for i in sorted(near) if id(calls[i]) not in self._audited]
         self._audited.update(id(c) for c in chosen)
         return chosen
+
+    def _layout(self, call: CallRecord) -> _Layout:
+        """The call's layout (:func:`_layout`), its shape part numbered for fast comparison."""
+        layout = _layout(call)
+        if layout is None:
+            return None
+        kind = self._kinds.setdefault(layout[0], len(self._kinds))
+        return kind, layout[1]
 
     @staticmethod
     def verify(probes: Sequence[CallRecord], replies: Sequence[Any]) -> None:
@@ -144,7 +153,7 @@ class _Failed:
 _FAILED = _Failed()
 
 
-_Layout = tuple[tuple[Any, ...], float] | None
+_Layout = tuple[int, float] | None
 
 
 def _near_pairs(
@@ -157,7 +166,7 @@ def _near_pairs(
     elements are near (:func:`_layout`). The calls of a layout that has such a pair are
     stacked, and each lag between them is compared at once.
     """
-    groups: dict[tuple[Any, ...], list[int]] = {}
+    groups: dict[int, list[int]] = {}
     for i in range(first_new, len(calls)):
         layout = layouts[i]
         if layout is None or layout[0] in groups:
@@ -194,11 +203,13 @@ def _near_pairs(
     return near
 
 
-def _values(call: CallRecord) -> list[Any]:
+def _values(call: CallRecord) -> Sequence[Any]:
+    if not call.kwargs:
+        return call.args
     return [*call.args, *(call.kwargs[key] for key in sorted(call.kwargs))]
 
 
-def _layout(call: CallRecord) -> _Layout:
+def _layout(call: CallRecord) -> tuple[tuple[Any, ...], float] | None:
     """What two calls must share to be near, and a number that must be near too.
 
     The first part holds the function, the argument kinds and shapes, and the values
