@@ -51,13 +51,15 @@ class Runner:
     Student code runs with warnings and numpy's floating-point reports silenced,
     so that an overflow warning alone never fails a check. With *own_process*
     (the sandbox child, where nothing but student code runs) they are silenced
-    for the whole process, again after every import; otherwise around each
-    import and call, and restored afterwards.
+    for the whole process, and again after every request, so that what one
+    function changes does not reach the calls of the next request; otherwise
+    around each import and call, and restored afterwards.
     """
 
     def __init__(self, own_process: bool = False) -> None:
         self.modules: dict[str, ModuleType] = {}
         self.paths: dict[str, str] = {}
+        self._own_process = own_process
         self._quiet = _silence if own_process else _quiet
         if own_process:
             _silence_now()
@@ -68,6 +70,9 @@ class Runner:
             reply = self._dispatch(message)
         except _Fault as fault:
             reply = fault.reply
+        finally:
+            if self._own_process:
+                _silence_now()
         try:
             return wire.encode(reply)
         except wire.NotPlainData as exc:
@@ -127,8 +132,6 @@ class Runner:
             ) from None
         self.modules[key] = module
         self.paths[key] = str(file)
-        if self._quiet is _silence:
-            _silence_now()
 
     def _function(self, key: str, name: str) -> Any:
         module = self.modules.get(key)
