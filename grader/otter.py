@@ -90,7 +90,7 @@ class OtterExport:
 
 
 def _copy(value: Any) -> Any:
-    return wire.decode(wire.encode(value))
+    return wire.decode(wire.encode(value, repeats=False))
 
 
 class _Recorder:

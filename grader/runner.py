@@ -66,7 +66,7 @@ class Runner:
 
     def handle(self, request: bytes) -> bytes:
         try:
-            message = wire.decode(request)
+            message = wire.decode(request, references=True)
             reply = self._dispatch(message)
         except _Fault as fault:
             reply = fault.reply
@@ -74,7 +74,7 @@ class Runner:
             if self._own_process:
                 _silence_now()
         try:
-            return wire.encode(reply)
+            return wire.encode(reply, repeats=False)
         except wire.NotPlainData as exc:
             return wire.encode(_Fault("return", _not_plain(message, str(exc))).reply)
 

@@ -4,10 +4,12 @@ Only these values cross: ``None``, ``bool``, ``int``, ``float``, ``str``,
 numeric ndarrays (bool, signed and unsigned integers, float16/32/64), tuples of
 values and dicts with string keys. The decoder never calls into anything the
 sender made: it reads a tag byte, checks every length against the bytes left,
-and copies array data out of the frame into fresh ndarrays. An array that
-occurs again in one value (the unchanged arguments of a batch of calls) is
-sent once and referred to by number; each occurrence still decodes to an array
-of its own. No pickle, ever.
+and copies array data out of the frame into fresh ndarrays. No pickle, ever.
+
+In the grader's requests, an array that occurs again in one value (the
+unchanged arguments of a batch of calls) is sent once and referred to by
+number; each occurrence still decodes to an array of its own. Replies from
+student code may not use references.
 
 Encoding a value that is not plain data raises :class:`NotPlainData` with a
 description of what was found ("list", "ndarray of dtype object").
@@ -70,23 +72,30 @@ def describe(value: Any) -> str:
 
 
 # -- encoding ---------------------------------------------------------------------------
-def encode(value: Any) -> bytes:
-    """Encode *value* as bytes, or raise :class:`NotPlainData`."""
+def encode(value: Any, *, repeats: bool = True) -> bytes:
+    """Encode *value* as bytes, or raise :class:`NotPlainData`.
+
+    With *repeats*, an array object that occurs again is sent as a reference to
+    its first occurrence; only the trusted side sends references (see :func:`decode`).
+    """
     out: list[bytes] = []
-    _encode(value, out.append, 0, {})
+    _encode(value, out.append, 0, {} if repeats else None)
     return b"".join(out)
 
 
-def _encode(value: Any, put: Callable[[bytes], None], depth: int, seen: dict[int, int]) -> None:
+def _encode(
+    value: Any, put: Callable[[bytes], None], depth: int, seen: dict[int, int] | None
+) -> None:
     """Append *value*'s bytes with *put*; *seen* numbers the arrays encoded so far."""
     kind = type(value)
     if kind is str:
         data = value.encode("utf-8", "replace")
         put(b"s" + _I.pack(len(data)) + data)
     elif kind is np.ndarray or isinstance(value, np.ndarray):
-        number = seen.get(id(value))
+        number = None if seen is None else seen.get(id(value))
         if number is None:
-            seen[id(value)] = len(seen)
+            if seen is not None:
+                seen[id(value)] = len(seen)
             _encode_array(value, put)
         else:
             put(b"r" + _I.pack(number))
@@ -138,11 +147,17 @@ def _encode_array(value: np.ndarray[Any, Any], put: Callable[[bytes], None]) -> 
 
 
 # -- decoding ---------------------------------------------------------------------------
-def decode(data: bytes | bytearray | memoryview) -> Any:
-    """Decode bytes made by :func:`encode`; raise :class:`DecodeError` on anything else."""
+def decode(data: bytes | bytearray | memoryview, *, references: bool = False) -> Any:
+    """Decode bytes made by :func:`encode`; raise :class:`DecodeError` on anything else.
+
+    References to earlier arrays are accepted only with *references*: each one
+    costs a copy of its array, so a few bytes could otherwise make the decoder
+    allocate without bound. The student side accepts them in the grader's
+    requests; the grader never accepts them in what student code sends back.
+    """
     frame = data if type(data) is bytes else bytes(data)
     try:
-        value, pos = _decode(frame, 0, 0, [])
+        value, pos = _decode(frame, 0, 0, [] if references else None)
     except DecodeError:
         raise
     except (IndexError, struct.error):
@@ -155,12 +170,13 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
 
 
 def _decode(
-    data: bytes, pos: int, depth: int, arrays: list[np.ndarray[Any, Any]]
+    data: bytes, pos: int, depth: int, arrays: list[np.ndarray[Any, Any]] | None
 ) -> tuple[Any, int]:
     """The value that starts at *pos* and the position after it.
 
-    *arrays* holds the arrays decoded so far; a reference to one of them decodes as
-    a copy of it, so that every occurrence is an array of its own, as if sent again.
+    *arrays* holds the arrays decoded so far (None: references are refused); a
+    reference to one of them decodes as a copy of it, so that every occurrence is
+    an array of its own, as if sent again.
 
     Reading past the end raises IndexError or struct.error, and an impossible
     shape ValueError, which :func:`decode` reports as a DecodeError; every
@@ -177,9 +193,12 @@ def _decode(
         return data[pos:end].decode("utf-8", "replace"), end
     if tag == _TAG_ARRAY:
         array, pos = _decode_array(data, pos)
-        arrays.append(array)
+        if arrays is not None:
+            arrays.append(array)
         return array, pos
     if tag == _TAG_REF:
+        if arrays is None:
+            raise DecodeError("a reference to an earlier array, which is not accepted here")
         number = _I.unpack_from(data, pos)[0]
         if number >= len(arrays):
             raise DecodeError("a reference to an array not sent before")

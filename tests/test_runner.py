@@ -1,4 +1,5 @@
-"""How the student side answers calls in the sandbox: warnings, floating-point state."""
+"""How the student side answers calls in the sandbox: warnings, floating-point state,
+results that repeat an array."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def strict():
 
 def naive(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def twice(x):
+    y = x * 2
+    return y, y
 """
 
 
@@ -37,5 +43,18 @@ def test_an_overflow_warning_is_never_an_error_even_after_a_function_asked_for_o
         np.testing.assert_array_equal(module.call("naive", x), [0.0, 0.5, 1.0])
         (again,) = module.map("naive", [(x,)])
         np.testing.assert_array_equal(again, [0.0, 0.5, 1.0])
+    finally:
+        backend.close()
+
+
+def test_a_result_holding_one_array_twice_arrives_as_two_arrays(sandbox, tmp_path):
+    (tmp_path / "mod.py").write_text(MODULE)
+    backend = sandbox.backend(tmp_path, SandboxLimits())
+    try:
+        module = StudentModule("mod", tmp_path / "mod.py", ("twice",), backend)
+        first, second = module.call("twice", np.arange(3.0))
+        np.testing.assert_array_equal(first, [0.0, 2.0, 4.0])
+        np.testing.assert_array_equal(second, [0.0, 2.0, 4.0])
+        assert first is not second
     finally:
         backend.close()

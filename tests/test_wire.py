@@ -136,7 +136,7 @@ def test_an_array_repeated_in_one_value_is_sent_once_and_arrives_as_separate_cop
     assert len(frame) < 2 * shared.nbytes
     copies = tuple(((shared.copy(), np.full(2, float(k))), {}) for k in range(10))
     assert len(encode(copies)) > 10 * shared.nbytes
-    back = decode(frame)
+    back = decode(frame, references=True)
     firsts = [args[0] for args, _ in back]
     for array in firsts:
         np.testing.assert_array_equal(array, shared)
@@ -155,4 +155,15 @@ def test_an_array_repeated_in_one_value_is_sent_once_and_arrives_as_separate_cop
 )
 def test_a_reference_to_an_array_not_sent_before_is_rejected(frame):
     with pytest.raises(DecodeError, match="not sent before"):
-        decode(frame)
+        decode(frame, references=True)
+
+
+def test_references_are_refused_unless_asked_for_so_a_reply_cannot_amplify_itself():
+    big = np.zeros(1 << 16)
+    bomb = b"t" + (1000).to_bytes(4, "little") + encode(big) + (b"r" + bytes(4)) * 999
+    with pytest.raises(DecodeError, match="not accepted here"):
+        decode(bomb)
+    repeated = (big, big)
+    assert len(encode(repeated, repeats=False)) > 2 * big.nbytes
+    first, second = decode(encode(repeated, repeats=False))
+    assert first is not second and first.shape == second.shape == big.shape
