@@ -1,5 +1,5 @@
 """Attacks on what crosses between the child and the grader: forged frames, a pickle,
-the memory of other processes, and the network."""
+a reply that would decode without bound, the memory of other processes, and the network."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def test_a_pickle_on_the_channel_is_never_unpickled(course, sandbox, tmp_path):
     assert not (tmp_path / "pwned").exists()
     assert set(outcome.statuses().values()) == {"crashed"}
     assert "grader's channel" in outcome.checks["forward_known_values"].message
+
+
+def test_a_reply_that_refers_to_one_array_a_million_times_is_refused(course, sandbox, tmp_path):
+    outcome = grade_hostile(course, sandbox, prepare("reference_bomb", tmp_path), twin="zeros")
+    assert set(outcome.statuses().values()) == {"crashed"}
+    assert "not accepted here" in outcome.checks["forward_known_values"].message
 
 
 def test_other_processes_memory_is_out_of_reach(course, sandbox, tmp_path):
