@@ -287,6 +287,5 @@ def main() -> None:
         )
 
 
-
 if __name__ == "__main__":
     main()
