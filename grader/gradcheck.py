@@ -73,7 +73,7 @@ def numerical_vjp(
     if not calls:
         return np.zeros_like(base)
     outputs = [expect_array(out, name=name, shape=np.shape(dout)) for out in forward_many(calls)]
-    stacked = np.stack(outputs).astype(np.float64).reshape(len(outputs), -1)
+    stacked = np.stack(outputs).astype(np.float64, copy=False).reshape(len(outputs), -1)
     upstream = np.asarray(dout, dtype=np.float64).ravel()
     grad: np.ndarray = ((stacked[0::2] - stacked[1::2]) @ upstream) / (2 * h)
     return grad.reshape(base.shape)

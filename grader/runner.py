@@ -16,11 +16,14 @@ kind one of ``import``, ``raised``, ``return``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import linecache
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
@@ -60,7 +63,9 @@ class Runner:
         self.modules: dict[str, ModuleType] = {}
         self.paths: dict[str, str] = {}
         self._own_process = own_process
-        self._quiet = _silence if own_process else _quiet
+        self._quiet: Callable[[], AbstractContextManager[None]] = (
+            contextlib.nullcontext if own_process else _quiet
+        )
         if own_process:
             _silence_now()
 
@@ -180,16 +185,6 @@ class _quiet:
     def __exit__(self, *exc: object) -> None:
         np.seterr(**self._err)
         self._warnings.__exit__(None, None, None)
-
-
-class _silence:
-    """Nothing to do around each call: the whole process is already quiet."""
-
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, *exc: object) -> None:
-        pass
 
 
 def _silence_now() -> None:
