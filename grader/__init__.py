@@ -2,7 +2,7 @@
 
 The public API for course authors and tools is re-exported here. Names are
 imported on first use, so that a command such as ``grader check`` can start
-its sandbox before the heavier modules (pytest, pydantic) are loaded.
+its sandbox before the heavier modules (pytest, msgspec, PyYAML) are loaded.
 """
 
 from __future__ import annotations

@@ -28,14 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
 from grader.course import Course
 from grader.errors import GraderError
 from grader.gradebook import CSV_FILE, GRADEBOOK_FILE, Gradebook, grading_key
 from grader.ingest import Intake, Roster, StudentSubmission, ingest
 from grader.pool import course_files, grade_shard, run_pool
-from grader.results import SubmissionResult
+from grader.results import ResultError, SubmissionResult, from_json
 
 __all__ = [
     "WORK_DIR",
@@ -269,8 +267,8 @@ def _grade_on_dask(
                 raise BatchError(f"a dask task failed: {type(exc).__name__}: {exc}") from None
             for text in texts:
                 try:
-                    result = SubmissionResult.model_validate_json(text)
-                except ValidationError as exc:
+                    result = from_json(text, SubmissionResult)
+                except ResultError as exc:
                     raise BatchError(f"a dask task returned an invalid result ({exc})") from None
                 if result.student not in futures[future]:
                     raise BatchError(

@@ -16,20 +16,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    field_validator,
-    model_validator,
-)
+import msgspec
+from msgspec import Meta, field
+from msgspec.structs import force_setattr
 
 __all__ = [
     "CHECK_KINDS",
     "PREDICATES",
-    "UNION_TAGS",
     "Check",
     "CheckEntry",
     "DeclarativeCheck",
@@ -43,94 +36,109 @@ __all__ = [
     "param_refs",
 ]
 
-ParamRef = Annotated[str, Field(pattern=r"^-?\$[A-Za-z_][A-Za-z0-9_]*$")]
+ParamRef = Annotated[str, Meta(pattern=r"^-?\$[A-Za-z_][A-Za-z0-9_]*$")]
 Scalar = float | ParamRef
 
 
-class SpecModel(BaseModel):
-    """Base of every course-file model: unknown fields are errors, objects are frozen."""
+def doc(text: str, **constraints: Any) -> Meta:
+    """A field's description (shown in the JSON Schema) and its constraints."""
+    return Meta(description=text, **constraints)
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class SpecModel(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Base of every course-file model: unknown fields are errors, objects are frozen.
+
+    Every subclass passes ``kw_only=True`` too (msgspec applies it per class), so
+    that fields with and without defaults may come in any order.
+    """
 
 
-class Check(SpecModel):
+class LocatedError(ValueError):
+    """A validation error about a part of the value: *loc* is the path below the object."""
+
+    def __init__(self, loc: tuple[int | str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+class Check(SpecModel, tag_field="kind", tag="pytest", frozen=True, kw_only=True):
     """One graded check. Without ``kind`` it is a pytest function ``test_<name>``."""
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the check's id")
-    points: float = Field(ge=0, description="points a passing submission earns")
-    public: bool = Field(False, description="students can run it with `grader check`")
-    title: str = Field("", description="one line shown next to the check's name")
-    hint: str = Field("", description="shown to the student when this check fails")
-    timeout: float | None = Field(
-        None, gt=0, description="seconds per call into student code (default: the course's)"
-    )
+    name: Annotated[str, doc("the check's id", pattern=r"^[a-z][a-z0-9_]*$")]
+    points: Annotated[float, doc("points a passing submission earns", ge=0)]
+    public: Annotated[bool, doc("students can run it with `grader check`")] = False
+    title: Annotated[str, doc("one line shown next to the check's name")] = ""
+    hint: Annotated[str, doc("shown to the student when this check fails")] = ""
+    timeout: Annotated[
+        float, doc("seconds per call into student code (default: the course's)", gt=0)
+    ] | None = None
 
-    @field_validator("title", "hint")
-    @classmethod
-    def _strip(cls, text: str) -> str:
-        return " ".join(text.split())
+    def __post_init__(self) -> None:
+        force_setattr(self, "title", " ".join(self.title.split()))
+        force_setattr(self, "hint", " ".join(self.hint.split()))
+
+    @property
+    def kind(self) -> str | None:
+        """The declarative kind (``gradcheck``, ...); None for a pytest check."""
+        tag = type(self).__struct_config__.tag
+        return None if tag == "pytest" else str(tag)
 
     @property
     def declarative(self) -> bool:
         return False
 
 
-class InputSpec(SpecModel):
+class InputSpec(SpecModel, frozen=True, kw_only=True):
     """How one argument is made: a fixed value, or an array drawn from the check's rng."""
 
-    value: Any = Field(
-        None, description="a fixed value (number, nested list, or '$param'); no drawing"
+    value: Annotated[Any, doc("a fixed value (number, nested list, or '$param'); no drawing")] = (
+        None
     )
-    shape: list[int] = Field(
-        default_factory=list, description="array shape; [] with `value` unset means a scalar"
-    )
-    like: str | None = Field(None, description="take the shape of this other input")
-    dist: Literal["normal", "uniform", "integers", "linspace", "constant"] = Field(
-        "normal", description="how values are drawn"
-    )
-    mean: float = Field(0.0, description="normal: the mean")
-    std: float = Field(1.0, gt=0, description="normal: the standard deviation")
-    low: float = Field(-1.0, description="uniform, integers, linspace: the lower end")
-    high: float = Field(1.0, description="uniform, integers, linspace: the upper end")
-    symmetric: bool = Field(False, description="uniform: also give each value a random sign")
-    fill: float = Field(0.0, description="constant: the value of every element")
-    avoid: list[float] = Field(
-        default_factory=list, description="kinks: no value lands within `margin` of these"
-    )
-    margin: float = Field(1e-3, gt=0, description="distance kept from each point in `avoid`")
-    include: list[float] = Field(
-        default_factory=list, description="values placed at random positions (extremes, 0)"
-    )
+    shape: Annotated[
+        list[Annotated[int, Meta(ge=1)]],
+        doc("array shape; [] with `value` unset means a scalar"),
+    ] = field(default_factory=list)
+    like: Annotated[str, doc("take the shape of this other input")] | None = None
+    dist: Annotated[
+        Literal["normal", "uniform", "integers", "linspace", "constant"],
+        doc("how values are drawn"),
+    ] = "normal"
+    mean: Annotated[float, doc("normal: the mean")] = 0.0
+    std: Annotated[float, doc("normal: the standard deviation", gt=0)] = 1.0
+    low: Annotated[float, doc("uniform, integers, linspace: the lower end")] = -1.0
+    high: Annotated[float, doc("uniform, integers, linspace: the upper end")] = 1.0
+    symmetric: Annotated[bool, doc("uniform: also give each value a random sign")] = False
+    fill: Annotated[float, doc("constant: the value of every element")] = 0.0
+    avoid: Annotated[
+        list[float], doc("kinks: no value lands within `margin` of these")
+    ] = field(default_factory=list)
+    margin: Annotated[float, doc("distance kept from each point in `avoid`", gt=0)] = 1e-3
+    include: Annotated[
+        list[float], doc("values placed at random positions (extremes, 0)")
+    ] = field(default_factory=list)
 
-    @field_validator("shape")
-    @classmethod
-    def _positive(cls, shape: list[int]) -> list[int]:
-        if any(n < 1 for n in shape):
-            raise ValueError("every dimension must be at least 1")
-        return shape
-
-    @model_validator(mode="after")
-    def _ends(self) -> InputSpec:
+    def __post_init__(self) -> None:
         if self.dist in ("uniform", "integers", "linspace") and self.low >= self.high:
             raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
-        return self
 
 
-class DeclarativeCheck(Check):
+class DeclarativeCheck(Check, frozen=True, kw_only=True):
     """Fields every declarative check has: how to call the function and how often."""
 
-    inputs: dict[str, InputSpec] = Field(
-        min_length=1, description="the positional arguments, in order, by name"
-    )
-    kwargs: dict[str, Any] | list[dict[str, Any]] = Field(
-        default_factory=dict,
-        description="keyword arguments; a list runs the check once per mapping; "
-        "a value '$name' is the exercise parameter name",
-    )
-    cases: int = Field(1, ge=1, le=100, description="independent draws of the inputs")
+    inputs: Annotated[
+        dict[str, InputSpec], doc("the positional arguments, in order, by name", min_length=1)
+    ]
+    kwargs: Annotated[
+        dict[str, Any] | list[dict[str, Any]],
+        doc(
+            "keyword arguments; a list runs the check once per mapping; "
+            "a value '$name' is the exercise parameter name"
+        ),
+    ] = field(default_factory=dict)
+    cases: Annotated[int, doc("independent draws of the inputs", ge=1, le=100)] = 1
 
-    @model_validator(mode="after")
-    def _likes_exist(self) -> DeclarativeCheck:
+    def __post_init__(self) -> None:
+        super().__post_init__()
         for arg, spec in self.inputs.items():
             if spec.like is not None and spec.like not in self.inputs:
                 known = ", ".join(self.inputs)
@@ -138,7 +146,6 @@ class DeclarativeCheck(Check):
                     f"input '{arg}' is like '{spec.like}', which is not an input; use one of: "
                     f"{known}"
                 )
-        return self
 
     @property
     def declarative(self) -> bool:
@@ -154,41 +161,44 @@ class DeclarativeCheck(Check):
         return []
 
 
-class GradcheckCheck(DeclarativeCheck):
+class GradcheckCheck(DeclarativeCheck, tag="gradcheck", frozen=True, kw_only=True):
     """The analytic gradient of *backward* against central differences of *forward*."""
 
-    kind: Literal["gradcheck"]
-    forward: str = Field(description="the function whose gradient is checked")
-    backward: str = Field(
-        description="called as backward(dout, *inputs, **kwargs); returns the gradient(s)"
+    forward: Annotated[str, doc("the function whose gradient is checked")]
+    backward: Annotated[
+        str, doc("called as backward(dout, *inputs, **kwargs); returns the gradient(s)")
+    ]
+    wrt: Annotated[list[str], doc("inputs to differentiate (default: the first)")] = field(
+        default_factory=list
     )
-    wrt: list[str] = Field(
-        default_factory=list, description="inputs to differentiate (default: the first)"
-    )
-    outputs: list[int] | None = Field(
-        None,
-        description="position of each `wrt` gradient in backward's returned tuple; "
-        "leave out when backward returns one array",
-    )
-    kinks: list[float] = Field(
-        default_factory=list, description="points where forward is not smooth; kept away from"
-    )
-    margin: float = Field(1e-3, gt=0, description="distance kept from every kink")
-    dout: InputSpec | None = Field(None, description="upstream gradient (default: normal)")
-    elementwise: bool = Field(
-        False,
-        description="forward acts element by element: two forward calls give every "
-        "derivative (else one call per perturbed element)",
-    )
-    eps: float = Field(1e-6, gt=0, description="central-difference step")
-    rtol: float = Field(1e-5, gt=0, description="relative tolerance")
-    atol: float = Field(1e-8, ge=0, description="absolute tolerance")
-    numerical: Literal["student", "reference"] = Field(
-        "student", description="whose forward the numerical gradient comes from"
-    )
+    outputs: Annotated[
+        list[int],
+        doc(
+            "position of each `wrt` gradient in backward's returned tuple; "
+            "leave out when backward returns one array"
+        ),
+    ] | None = None
+    kinks: Annotated[
+        list[float], doc("points where forward is not smooth; kept away from")
+    ] = field(default_factory=list)
+    margin: Annotated[float, doc("distance kept from every kink", gt=0)] = 1e-3
+    dout: Annotated[InputSpec, doc("upstream gradient (default: normal)")] | None = None
+    elementwise: Annotated[
+        bool,
+        doc(
+            "forward acts element by element: two forward calls give every "
+            "derivative (else one call per perturbed element)"
+        ),
+    ] = False
+    eps: Annotated[float, doc("central-difference step", gt=0)] = 1e-6
+    rtol: Annotated[float, doc("relative tolerance", gt=0)] = 1e-5
+    atol: Annotated[float, doc("absolute tolerance", ge=0)] = 1e-8
+    numerical: Annotated[
+        Literal["student", "reference"], doc("whose forward the numerical gradient comes from")
+    ] = "student"
 
-    @model_validator(mode="after")
-    def _consistent(self) -> GradcheckCheck:
+    def __post_init__(self) -> None:
+        super().__post_init__()
         unknown = [w for w in self.wrt if w not in self.inputs]
         if unknown:
             raise ValueError(
@@ -206,7 +216,6 @@ class GradcheckCheck(DeclarativeCheck):
                 "a public check cannot use the reference solution (students do not have it); "
                 "use numerical: student or make the check hidden (public: false)"
             )
-        return self
 
     @property
     def gradients(self) -> list[str]:
@@ -216,93 +225,97 @@ class GradcheckCheck(DeclarativeCheck):
         return [self.forward, self.backward]
 
 
-class MatchesReferenceCheck(DeclarativeCheck):
+class MatchesReferenceCheck(DeclarativeCheck, tag="matches_reference", frozen=True, kw_only=True):
     """A function's output against the reference solution's on the same inputs."""
 
-    kind: Literal["matches_reference"]
-    function: str = Field(description="the function to compare")
-    rtol: float = Field(1e-7, ge=0, description="relative tolerance")
-    atol: float = Field(1e-12, ge=0, description="absolute tolerance")
+    function: Annotated[str, doc("the function to compare")]
+    rtol: Annotated[float, doc("relative tolerance", ge=0)] = 1e-7
+    atol: Annotated[float, doc("absolute tolerance", ge=0)] = 1e-12
 
-    @model_validator(mode="after")
-    def _hidden(self) -> MatchesReferenceCheck:
+    def __post_init__(self) -> None:
+        super().__post_init__()
         if self.public:
             raise ValueError(
                 "matches_reference compares with the solution, which students do not have; "
                 "make it hidden (public: false) or use a property check"
             )
-        return self
 
     def functions(self) -> list[str]:
         return [self.function]
 
 
-class _Predicate(SpecModel):
-    message: str = Field("", description="what the student reads when it fails (optional)")
+class _Predicate(SpecModel, tag_field="predicate", frozen=True, kw_only=True):
+    message: Annotated[str, doc("what the student reads when it fails (optional)")] = ""
 
 
-class Finite(_Predicate):
-    predicate: Literal["finite"]
+class Finite(_Predicate, tag="finite", frozen=True, kw_only=True):
+    """Every element is finite (no nan, no inf)."""
 
 
-class Range(_Predicate):
-    predicate: Literal["range"]
-    min: Scalar | None = Field(None, description="smallest allowed value")
-    max: Scalar | None = Field(None, description="largest allowed value")
-    tol: float = Field(1e-12, ge=0, description="slack at both ends")
+class Range(_Predicate, tag="range", frozen=True, kw_only=True):
+    """Every element lies in [min, max]."""
+
+    min: Annotated[Scalar, doc("smallest allowed value")] | None = None
+    max: Annotated[Scalar, doc("largest allowed value")] | None = None
+    tol: Annotated[float, doc("slack at both ends", ge=0)] = 1e-12
 
 
-class Equals(_Predicate):
-    predicate: Literal["equals"]
-    value: Scalar = Field(description="every element must equal this")
-    rtol: float = Field(0.0, ge=0)
-    atol: float = Field(0.0, ge=0)
+class Equals(_Predicate, tag="equals", frozen=True, kw_only=True):
+    """Every element equals a value."""
+
+    value: Annotated[Scalar, doc("every element must equal this")]
+    rtol: Annotated[float, Meta(ge=0)] = 0.0
+    atol: Annotated[float, Meta(ge=0)] = 0.0
 
 
-class Saturation(_Predicate):
-    predicate: Literal["saturation"]
-    level: Scalar = Field(0.0, description="the value the output levels off at")
-    atol: float = Field(1e-4, gt=0, description="how close to the level counts as saturated")
+class Saturation(_Predicate, tag="saturation", frozen=True, kw_only=True):
+    """The output levels off at a value."""
+
+    level: Annotated[Scalar, doc("the value the output levels off at")] = 0.0
+    atol: Annotated[float, doc("how close to the level counts as saturated", gt=0)] = 1e-4
 
 
-class ZeroMean(_Predicate):
-    predicate: Literal["zero_mean"]
-    axis: int | None = Field(0, description="axis the mean is taken over (null: all)")
-    atol: float = Field(1e-9, gt=0)
+class ZeroMean(_Predicate, tag="zero_mean", frozen=True, kw_only=True):
+    """The mean along an axis is zero."""
+
+    axis: Annotated[int, doc("axis the mean is taken over (null: all)")] | None = 0
+    atol: Annotated[float, Meta(gt=0)] = 1e-9
 
 
-class SingleSign(_Predicate):
-    predicate: Literal["single_sign"]
-    axis: int = Field(0, description="0: each column has one sign; 1: each row")
+class SingleSign(_Predicate, tag="single_sign", frozen=True, kw_only=True):
+    """Each column (or row) has one sign."""
+
+    axis: Annotated[int, doc("0: each column has one sign; 1: each row")] = 0
 
 
-class MixedSigns(_Predicate):
-    predicate: Literal["mixed_signs"]
-    axis: int = Field(0, description="0: some column has both signs; 1: some row")
+class MixedSigns(_Predicate, tag="mixed_signs", frozen=True, kw_only=True):
+    """Some column (or row) has both signs."""
+
+    axis: Annotated[int, doc("0: some column has both signs; 1: some row")] = 0
 
 
-class Shape(_Predicate):
-    predicate: Literal["shape"]
-    like: str | None = Field(None, description="the output has this input's shape")
-    shape: list[int] | None = Field(None, description="the output has this shape")
+class Shape(_Predicate, tag="shape", frozen=True, kw_only=True):
+    """The output has an input's shape, or a given one."""
 
-    @model_validator(mode="after")
-    def _one(self) -> Shape:
+    like: Annotated[str, doc("the output has this input's shape")] | None = None
+    shape: Annotated[list[int], doc("the output has this shape")] | None = None
+
+    def __post_init__(self) -> None:
         if (self.like is None) == (self.shape is None):
             raise ValueError("give exactly one of `like` (an input's name) or `shape`")
-        return self
 
 
-class Dtype(_Predicate):
-    predicate: Literal["dtype"]
-    kind: Literal["float", "integer", "bool"] = Field("float")
+class Dtype(_Predicate, tag="dtype", frozen=True, kw_only=True):
+    """The output's dtype is of a kind."""
+
+    kind: Literal["float", "integer", "bool"] = "float"
 
 
-class NoMutation(_Predicate):
-    predicate: Literal["no_mutation"]
+class NoMutation(_Predicate, tag="no_mutation", frozen=True, kw_only=True):
+    """The function leaves its inputs as they were."""
 
 
-Predicate = Annotated[
+Predicate = (
     Finite
     | Range
     | Equals
@@ -312,9 +325,8 @@ Predicate = Annotated[
     | MixedSigns
     | Shape
     | Dtype
-    | NoMutation,
-    Field(discriminator="predicate"),
-]
+    | NoMutation
+)
 PREDICATES = (
     "finite",
     "range",
@@ -329,16 +341,15 @@ PREDICATES = (
 )
 
 
-class PropertyCheck(DeclarativeCheck):
+class PropertyCheck(DeclarativeCheck, tag="property", frozen=True, kw_only=True):
     """Built-in predicates that a function's output must satisfy."""
 
-    kind: Literal["property"]
-    function: str = Field(description="the function to call")
-    output: int | None = Field(None, description="which element of a returned tuple to test")
-    expect: list[Predicate] = Field(min_length=1, description="predicates, all must hold")
+    function: Annotated[str, doc("the function to call")]
+    output: Annotated[int, doc("which element of a returned tuple to test")] | None = None
+    expect: Annotated[list[Predicate], doc("predicates, all must hold", min_length=1)]
 
-    @model_validator(mode="after")
-    def _likes(self) -> PropertyCheck:
+    def __post_init__(self) -> None:
+        super().__post_init__()
         for predicate in self.expect:
             like = predicate.like if isinstance(predicate, Shape) else None
             if like is not None and like not in self.inputs:
@@ -346,44 +357,16 @@ class PropertyCheck(DeclarativeCheck):
                     f"shape predicate is like '{like}', which is not an input; "
                     "use one of: " + ", ".join(self.inputs)
                 )
-        return self
 
     def functions(self) -> list[str]:
         return [self.function]
 
 
 CHECK_KINDS = ("gradcheck", "matches_reference", "property")
-UNION_TAGS = frozenset({"pytest", *CHECK_KINDS, *PREDICATES})
+CheckEntry = Check | GradcheckCheck | MatchesReferenceCheck | PropertyCheck
 
 
-class LocatedError(ValueError):
-    """A validation error about a part of the value: *loc* is the path below the field."""
-
-    def __init__(self, loc: tuple[int | str, ...], message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
-
-
-def _check_tag(value: Any) -> str:
-    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
-    return "pytest" if kind is None else str(kind)
-
-
-CheckEntry = Annotated[
-    Annotated[Check, Tag("pytest")]
-    | Annotated[GradcheckCheck, Tag("gradcheck")]
-    | Annotated[MatchesReferenceCheck, Tag("matches_reference")]
-    | Annotated[PropertyCheck, Tag("property")],
-    Discriminator(
-        _check_tag,
-        custom_error_type="check_kind",
-        custom_error_message="unknown check kind",
-        custom_error_context={"allowed": ", ".join(CHECK_KINDS)},
-    ),
-]
-
-
-def param_refs(model: BaseModel) -> list[str]:
+def param_refs(model: msgspec.Struct) -> list[str]:
     """Every ``'$name'`` / ``'-$name'`` string in *model*'s fields, in order."""
     found: list[str] = []
 
@@ -397,5 +380,5 @@ def param_refs(model: BaseModel) -> list[str]:
             for item in value:
                 walk(item)
 
-    walk(model.model_dump())
+    walk(msgspec.to_builtins(model))
     return found

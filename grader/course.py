@@ -6,27 +6,26 @@ file, the line, the field and the fix; a YAML file never produces a traceback.
 
 from __future__ import annotations
 
+import re
+import types
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
+import msgspec
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from msgspec import Meta, field
+from msgspec.structs import force_setattr
 
 from grader.checkspec import (
+    CHECK_KINDS,
     PREDICATES,
-    UNION_TAGS,
     Check,
     CheckEntry,
     DeclarativeCheck,
     LocatedError,
+    SpecModel,
+    doc,
     param_refs,
 )
 from grader.errors import ConfigError
@@ -51,25 +50,24 @@ Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 FeedbackItem = Literal["outcome", "hint", "message"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Model = SpecModel
 
 
-class Defaults(_Model):
+class Defaults(SpecModel, frozen=True, kw_only=True):
     """Grading limits that apply to every exercise unless it overrides them."""
 
-    call_timeout: float = Field(5.0, gt=0, description="wall-clock seconds for one call")
-    submission_timeout: float = Field(
-        120.0, gt=0, description="wall-clock seconds for all checks of one submission"
-    )
-    memory_mb: int = Field(1024, ge=64, description="address-space limit of the child")
-    cpu_seconds: int = Field(60, ge=1, description="CPU-time limit of the child")
-    hidden_visibility: Visibility = Field(
-        "after_published", description="when hidden checks are shown on Gradescope"
-    )
+    call_timeout: Annotated[float, doc("wall-clock seconds for one call", gt=0)] = 5.0
+    submission_timeout: Annotated[
+        float, doc("wall-clock seconds for all checks of one submission", gt=0)
+    ] = 120.0
+    memory_mb: Annotated[int, doc("address-space limit of the child", ge=64)] = 1024
+    cpu_seconds: Annotated[int, doc("CPU-time limit of the child", ge=1)] = 60
+    hidden_visibility: Annotated[
+        Visibility, doc("when hidden checks are shown on Gradescope")
+    ] = "after_published"
 
 
-class Feedback(_Model):
+class Feedback(SpecModel, frozen=True, kw_only=True):
     """What students see of each hidden check, before and after the grades are released.
 
     A hidden check always appears with its name. ``outcome`` adds its status and
@@ -78,50 +76,58 @@ class Feedback(_Model):
     always shown in full.
     """
 
-    before_release: list[FeedbackItem] = Field(default=[], description="shown before release")
-    after_release: list[FeedbackItem] = Field(
-        default=["outcome", "hint"], description="shown after release"
+    before_release: Annotated[list[FeedbackItem], doc("shown before release")] = field(
+        default_factory=list
+    )
+    after_release: Annotated[list[FeedbackItem], doc("shown after release")] = field(
+        default_factory=lambda: ["outcome", "hint"]
     )
 
-    @field_validator("before_release", "after_release")
-    @classmethod
-    def _unique_items(cls, items: list[str]) -> list[str]:
-        if len(set(items)) != len(items):
-            raise ValueError("lists an item twice; list each of outcome, hint, message once")
-        if ("hint" in items or "message" in items) and "outcome" not in items:
-            raise ValueError("shows a hint or message without the outcome; add 'outcome'")
-        return items
+    def __post_init__(self) -> None:
+        for name in ("before_release", "after_release"):
+            items = getattr(self, name)
+            if len(set(items)) != len(items):
+                raise LocatedError(
+                    (name,), "lists an item twice; list each of outcome, hint, message once"
+                )
+            if ("hint" in items or "message" in items) and "outcome" not in items:
+                raise LocatedError(
+                    (name,), "shows a hint or message without the outcome; add 'outcome'"
+                )
 
     def shown(self, released: bool) -> frozenset[str]:
         """The items of hidden checks shown when grades are (or are not yet) *released*."""
         return frozenset(self.after_release if released else self.before_release)
 
 
-class CourseEntry(_Model):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    points: float = Field(gt=0)
+class CourseEntry(SpecModel, frozen=True, kw_only=True):
+    id: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*$")]
+    points: Annotated[float, Meta(gt=0)]
 
 
-class Course(_Model):
-    """The whole course: ``course.yml`` plus every exercise it lists, in order."""
+class Course(SpecModel, frozen=True, kw_only=True):
+    """The whole course: ``course.yml`` plus every exercise it lists, in order.
+
+    ``root`` (the folder of ``course.yml``) and ``loaded`` (the exercises by id)
+    are set by :func:`load_course`, not read from the file.
+    """
 
     title: str
     version: str = "1"
-    exercises: list[CourseEntry] = Field(min_length=1)
-    defaults: Defaults = Defaults()  # type: ignore[call-arg]
-    feedback: Feedback = Feedback()
-    root: Path = Field(Path("."), exclude=True)
-    loaded: dict[str, Exercise] = Field(default_factory=dict, exclude=True)
+    exercises: Annotated[list[CourseEntry], Meta(min_length=1)]
+    defaults: Defaults = field(default_factory=Defaults)
+    feedback: Feedback = field(default_factory=Feedback)
+    root: Path = field(default_factory=Path)
+    loaded: dict[str, Exercise] = field(default_factory=dict)
 
-    @field_validator("exercises")
-    @classmethod
-    def _unique_ids(cls, entries: list[CourseEntry]) -> list[CourseEntry]:
+    def __post_init__(self) -> None:
         seen: set[str] = set()
-        for entry in entries:
+        for index, entry in enumerate(self.exercises):
             if entry.id in seen:
-                raise ValueError(f"exercise '{entry.id}' is listed twice; list it once")
+                raise LocatedError(
+                    ("exercises", index), f"exercise '{entry.id}' is listed twice; list it once"
+                )
             seen.add(entry.id)
-        return entries
 
     def exercise(self, exercise_id: str) -> Exercise:
         try:
@@ -133,7 +139,7 @@ class Course(_Model):
                 f"there is no exercise '{exercise_id}'; the course has: {known}",
             ) from None
 
-    def __iter__(self) -> Iterator[Exercise]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Exercise]:
         return iter(self.loaded.values())
 
     def select(self, ids: Iterable[str] = ()) -> list[Exercise]:
@@ -144,98 +150,86 @@ class Course(_Model):
         return [self.exercise(i) for i in wanted]
 
 
-class FunctionSpec(_Model):
+class FunctionSpec(SpecModel, frozen=True, kw_only=True):
     """A function students implement: a contract with students and graders."""
 
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    name: Annotated[str, Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
     signature: str
     summary: str = ""
 
-    @field_validator("signature")
-    @classmethod
-    def _signature_names_function(cls, signature: str, info: Any) -> str:
-        name = info.data.get("name")
-        if name and not signature.startswith(f"{name}("):
-            raise ValueError(f"must start with '{name}(' , e.g. '{name}(x)'")
-        return signature
+    def __post_init__(self) -> None:
+        if not self.signature.startswith(f"{self.name}("):
+            raise LocatedError(
+                ("signature",), f"must start with '{self.name}(' , e.g. '{self.name}(x)'"
+            )
 
 
-class Mistake(_Model):
+class Mistake(SpecModel, frozen=True, kw_only=True):
     """A known wrong implementation; a submission that behaves like it gets the hint."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    hint: str = Field(description="what a student whose submission behaves like this reads")
-    file: str | None = Field(
-        None, description="path of the wrong module, relative to solutions/<id>/"
+    id: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*$")]
+    hint: Annotated[str, doc("what a student whose submission behaves like this reads")]
+    file: Annotated[str, doc("path of the wrong module, relative to solutions/<id>/")] | None = (
+        None
     )
-    code: str | None = Field(
-        None, description="the wrong functions as Python source (numpy is available as np)"
-    )
+    code: Annotated[
+        str, doc("the wrong functions as Python source (numpy is available as np)")
+    ] | None = None
 
-    @field_validator("hint")
-    @classmethod
-    def _strip(cls, text: str) -> str:
-        return " ".join(text.split())
-
-    @model_validator(mode="after")
-    def _one_source(self) -> Mistake:
+    def __post_init__(self) -> None:
+        force_setattr(self, "hint", " ".join(self.hint.split()))
         if (self.file is None) == (self.code is None):
             raise ValueError("give exactly one of `file` (a module) or `code` (inline source)")
-        return self
 
 
-class Exercise(_Model):
-    """One exercise: its student module, the functions, the checks and the hints."""
+class Exercise(SpecModel, frozen=True, kw_only=True):
+    """One exercise: its student module, the functions, the checks and the hints.
+
+    ``id`` and ``root`` are set by :func:`load_course` from ``course.yml``.
+    """
 
     title: str
-    module: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+    module: Annotated[str, Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")]
     summary: str = ""
-    functions: list[FunctionSpec] = Field(min_length=1)
-    parameters: dict[str, Parameter] = Field(
-        default_factory=dict, description="values checks use as '$name'; variable ones per student"
-    )
-    checks: list[CheckEntry] = Field(min_length=1)
-    mistakes: list[Mistake] = []
-    hidden_points: float = Field(
-        0.0, ge=0, description="points of hidden checks left out of this copy (set by release)"
-    )
-    id: str = Field("", exclude=True)
-    root: Path = Field(Path("."), exclude=True)
+    functions: Annotated[list[FunctionSpec], Meta(min_length=1)]
+    parameters: Annotated[
+        dict[str, Parameter], doc("values checks use as '$name'; variable ones per student")
+    ] = field(default_factory=dict)
+    checks: Annotated[list[CheckEntry], Meta(min_length=1)]
+    mistakes: list[Mistake] = field(default_factory=list)
+    hidden_points: Annotated[
+        float, doc("points of hidden checks left out of this copy (set by release)", ge=0)
+    ] = 0.0
+    id: str = ""
+    root: Path = field(default_factory=Path)
 
-    @field_validator("checks")
-    @classmethod
-    def _unique_checks(cls, checks: list[Check]) -> list[Check]:
+    def __post_init__(self) -> None:
         seen: set[str] = set()
-        for check in checks:
+        for index, check in enumerate(self.checks):
             if check.name in seen:
-                raise ValueError(f"check '{check.name}' is declared twice; rename one")
+                raise LocatedError(
+                    ("checks", index), f"check '{check.name}' is declared twice; rename one"
+                )
             seen.add(check.name)
-        return checks
-
-    @field_validator("checks")
-    @classmethod
-    def _declarations_resolve(cls, checks: list[Check], info: Any) -> list[Check]:
-        names = [f.name for f in info.data.get("functions", [])]
-        parameters = info.data.get("parameters", {})
-        for index, check in enumerate(checks):
+        names = [f.name for f in self.functions]
+        for index, check in enumerate(self.checks):
             if not isinstance(check, DeclarativeCheck):
                 continue
             for function in check.functions():
                 if names and function not in names:
                     raise LocatedError(
-                        (index,),
+                        ("checks", index),
                         f"check '{check.name}' calls {function!r}, which is not among the "
                         f"exercise's functions; use one of: {', '.join(names)}",
                     )
             for ref in param_refs(check):
-                if ref.lstrip("-$") not in parameters:
-                    known = ", ".join(parameters) or "none are declared"
+                if ref.lstrip("-$") not in self.parameters:
+                    known = ", ".join(self.parameters) or "none are declared"
                     raise LocatedError(
-                        (index,),
+                        ("checks", index),
                         f"check '{check.name}' uses {ref!r}, which is not a parameter; "
                         f"declare it under `parameters` (declared: {known})",
                     )
-        return checks
 
     @property
     def points(self) -> float:
@@ -272,9 +266,6 @@ class Exercise(_Model):
 
     def hidden_grader_files(self) -> list[Path]:
         return sorted(self.solution_dir.glob("test_*.py"))
-
-
-Course.model_rebuild()
 
 
 def find_course_root(start: Path | None = None) -> Path:
@@ -352,64 +343,185 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
 def _validate(
     model: type[_Model], data: dict[str, Any], nodes: Any, path: Path, **extra: Any
 ) -> Any:
+    data = {**data, **extra}
+    if model is Exercise and isinstance(data.get("checks"), list):
+        # A check without `kind` is a pytest check: give it the tag the union needs.
+        data["checks"] = [
+            {"kind": "pytest", **c} if isinstance(c, dict) and "kind" not in c else c
+            for c in data["checks"]
+        ]
     try:
-        return model.model_validate({**data, **extra})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = _without_tags(tuple(err["loc"]))
-        located = (err.get("ctx") or {}).get("error")
-        if isinstance(located, LocatedError):
-            loc = (*loc, *located.loc)
-        field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        return msgspec.convert(data, model, dec_hook=_decode_path)
+    except msgspec.ValidationError as exc:
+        loc, problem = _explain(exc, model, data)
+        field_name = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
         line, column = _position_of(nodes, loc)
         raise ConfigError(
             str(path),
-            _explain(err, model),
+            problem,
             line=line,
             column=column,
-            field=field or None,
+            field=field_name.replace(".[", "[") or None,
         ) from None
 
 
-def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """*loc* without the union tags pydantic puts after a list index (``checks.0.gradcheck``)."""
-    kept: list[Any] = []
-    for index, part in enumerate(loc):
-        after_index = index > 0 and isinstance(loc[index - 1], int)
-        if after_index and isinstance(part, str) and part in UNION_TAGS:
-            continue
-        kept.append(part)
-    return tuple(kept)
+def _decode_path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, (str, Path)):
+        return Path(value)
+    raise NotImplementedError(f"cannot read a {kind.__name__}")
 
 
-def _explain(err: Any, model: type[_Model]) -> str:
-    kind = err["type"]
-    if kind == "missing":
-        return "is required but missing; add it"
-    if kind == "extra_forbidden":
-        return f"is not a known field; remove it or fix its spelling (see {model.__name__} docs)"
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{err['input']!r} is not allowed: use lower-case letters, digits and '_' "
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[(\.\.\.)\]")
+_NAMED = re.compile(r"field `([^`]+)`")
+
+
+def _explain(
+    exc: msgspec.ValidationError, model: type[_Model], data: Any
+) -> tuple[tuple[Any, ...], str]:
+    """Where in *data* the error is, and what to do about it."""
+    match = _AT.match(str(exc))
+    message = match["message"] if match else str(exc)
+    loc = _resolve_keys(model, data, _parse_path((match["path"] if match else None) or ""))
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, LocatedError):
+        return (*loc, *cause.loc), str(cause)
+    if isinstance(cause, ValueError):
+        return loc, str(cause)
+    named = _NAMED.search(message)
+    value = _value_at(data, loc)
+    if message.startswith("Object missing required field") and named:
+        if named[1] == "predicate":
+            return loc, "needs `predicate`, one of: " + ", ".join(PREDICATES)
+        return (*loc, named[1]), "is required but missing; add it"
+    if message.startswith("Object contains unknown field") and named:
+        return (*loc, named[1]), (
+            f"is not a known field; remove it or fix its spelling (see {model.__name__} docs)"
+        )
+    if loc and loc[-1] == "kind" and message.startswith("Invalid value"):
+        return loc[:-1], (
+            f"kind {value!r} is not a check kind; use one of: {', '.join(CHECK_KINDS)} "
+            "(or leave out `kind` for a pytest check test_<name>)"
+        )
+    if loc and loc[-1] == "predicate" and message.startswith("Invalid value"):
+        return loc[:-1], f"{value!r} is not allowed; use one of: {', '.join(PREDICATES)}"
+    if message.startswith("Invalid enum value"):
+        allowed = _literal_values(model, data, loc)
+        listed = ", ".join(repr(v) for v in allowed) if allowed else "see the docs"
+        return loc, f"{value!r} is not allowed; use one of: {listed}"
+    if "matching regex" in message:
+        if "\\$" in message:
+            return loc, f"{value!r} is not allowed: use a number or '$name' of a parameter"
+        return loc, (
+            f"{value!r} is not allowed: use lower-case letters, digits and '_' "
             "(modules end in .py)"
         )
-    if kind == "literal_error":
-        return f"{err['input']!r} is not allowed; {err['msg'].lower()}"
-    if kind == "check_kind":
-        return (
-            f"kind {err['input'].get('kind')!r} is not a check kind; use one of: "
-            f"{err['ctx']['allowed']} (or leave out `kind` for a pytest check test_<name>)"
-        )
-    if kind == "union_tag_invalid":
-        return (
-            f"{err['ctx']['tag']!r} is not allowed; use one of: {err['ctx']['expected_tags']}"
-        )
-    if kind == "union_tag_not_found":
-        return f"needs `{err['ctx']['discriminator'].strip(chr(39))}`, one of: " + ", ".join(
-            PREDICATES
-        )
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{msg} (got {err.get('input')!r})"
+    wanted = re.match(r"Expected `([^`]+)`, got `([^`]+)`$", message)
+    if wanted:
+        return loc, f"must be {_kind(wanted[1])}, not {_kind(wanted[2])} (got {value!r})"
+    bounded = re.match(r"Expected `([^`]+)` (.+)$", message)
+    if bounded:
+        return loc, f"must be {_kind(bounded[1])} {bounded[2]} (got {value!r}); change the value"
+    return loc, f"{message[:1].lower()}{message[1:]} (got {value!r})"
+
+
+def _kind(name: str) -> str:
+    words = {"float": "a number", "int": "an integer", "str": "a string", "bool": "true or false",
+             "array": "a list", "object": "a mapping", "null": "null"}
+    return " or ".join(words.get(part.strip(), part.strip()) for part in name.split("|"))
+
+
+def _parse_path(text: str) -> list[Any]:
+    parts: list[Any] = []
+    for name, index, _unknown in _PART.findall(text):
+        parts.append(name if name else int(index) if index else None)
+    return parts
+
+
+def _members(kind: Any, here: Any) -> Any:
+    """*kind* without ``None`` and, for a union of structs, the member *here* is tagged as."""
+    while get_origin(kind) in (Union, types.UnionType):
+        members = [m for m in get_args(kind) if m is not type(None)]
+        structs = [m for m in members if isinstance(m, type) and issubclass(m, msgspec.Struct)]
+        if structs and isinstance(here, dict):
+            tagged = [
+                m
+                for m in structs
+                if m.__struct_config__.tag_field
+                and here.get(m.__struct_config__.tag_field) == m.__struct_config__.tag
+            ]
+            kind = (tagged or structs)[0]
+        elif len(members) == 1:
+            kind = members[0]
+        else:
+            return None
+    return kind
+
+
+def _step(kind: Any, here: Any, part: Any) -> Any:
+    """The type one step below *kind* (whose value is *here*) along *part*."""
+    kind = _members(kind, here)
+    if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
+        return get_type_hints(kind).get(part) if isinstance(part, str) else None
+    origin = get_origin(kind)
+    if origin is list and isinstance(part, int):
+        return get_args(kind)[0]
+    if origin is dict:
+        return get_args(kind)[1]
+    return None
+
+
+def _resolve_keys(model: type[_Model], data: Any, parts: list[Any]) -> tuple[Any, ...]:
+    """*parts* with each dict key msgspec leaves out (``[...]``) found again in *data*."""
+    loc: list[Any] = []
+    kind: Any = model
+    here = data
+    for part in parts:
+        if part is None and isinstance(here, dict):
+            value_kind = _step(kind, here, None)
+            part = next(
+                (k for k, v in here.items() if not _valid(v, value_kind)), next(iter(here), "?")
+            )
+        loc.append(part)
+        kind = _step(kind, here, part)
+        here = _child(here, part)
+    return tuple(loc)
+
+
+def _valid(value: Any, kind: Any) -> bool:
+    if kind is None:
+        return True
+    try:
+        msgspec.convert(value, kind, dec_hook=_decode_path)
+    except (msgspec.ValidationError, TypeError):
+        return False
+    return True
+
+
+def _child(here: Any, part: Any) -> Any:
+    if isinstance(here, dict):
+        return here.get(part)
+    if isinstance(here, list) and isinstance(part, int) and part < len(here):
+        return here[part]
+    return None
+
+
+def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        data = _child(data, part)
+    return data
+
+
+def _literal_values(model: type[_Model], data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    kind: Any = model
+    here = data
+    for part in loc:
+        kind = _step(kind, here, part)
+        here = _child(here, part)
+    kind = _members(kind, here)
+    if get_origin(kind) is list:
+        kind = get_args(kind)[0]
+    return get_args(kind) if get_origin(kind) is Literal else ()
 
 
 def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:

@@ -32,12 +32,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from grader.course import COURSE_FILE, Course
 from grader.errors import GraderError
 from grader.ingest import Intake, StudentSubmission
-from grader.results import ExerciseResult, SubmissionResult
+from grader.results import ExerciseResult, ResultError, SubmissionResult, from_json, to_json
 from grader.session import grader_version
 
 __all__ = [
@@ -294,7 +292,7 @@ class Gradebook:
             cursor = self._db.execute(
                 "INSERT INTO gradings(student, submission_hash, grader_version, result, graded_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (result.student, submission_hash, key.grader_version, result.model_dump_json(),
+                (result.student, submission_hash, key.grader_version, to_json(result).decode(),
                  now),
             )
             grading = cursor.lastrowid
@@ -312,7 +310,7 @@ class Gradebook:
                         result.student, exercise.exercise, submission_hash, key.course_version,
                         key.digests.get(exercise.exercise, ""), key.grader_version,
                         exercise.points, exercise.max_points, _status(exercise),
-                        exercise.model_dump_json(), grading, now,
+                        to_json(exercise).decode(), grading, now,
                     ),
                 )
             self._db.execute(
@@ -342,12 +340,12 @@ class Gradebook:
         assembled = []
         for student, parts in exercises.items():
             try:
-                base = SubmissionResult.model_validate_json(newest[student][1])
+                base = from_json(newest[student][1], SubmissionResult)
                 base.exercises = [
-                    ExerciseResult.model_validate_json(parts[e])
+                    from_json(parts[e], ExerciseResult)
                     for e in sorted(parts, key=lambda e: (order.get(e, len(order)), e))
                 ]
-            except ValidationError as exc:
+            except ResultError as exc:
                 raise GradebookError(
                     f"{self.path}: the stored result of '{student}' cannot be read ({exc}); "
                     f"grade again with --regrade"

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import msgspec
 import numpy as np
 import pytest
 
@@ -253,7 +254,7 @@ def otter_cases(
         }
         if isinstance(check, PropertyCheck):
             params = _params(course, exercise, check)
-            expect = [resolve(p.model_dump(), params) for p in check.expect]
+            expect = [resolve(msgspec.to_builtins(p), params) for p in check.expect]
             base.update(
                 kind="property",
                 function=check.function,

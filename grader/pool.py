@@ -39,11 +39,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import ValidationError
+import msgspec
 
 from grader.course import Course, load_course
 from grader.errors import GraderError
-from grader.results import CheckResult, ExerciseResult, Status, SubmissionResult
+from grader.results import CheckResult, ExerciseResult, Status, SubmissionResult, to_json
 from grader.session import grader_version
 from grader.submission import Submission
 
@@ -260,10 +260,9 @@ def run_pool(
         elif kind == "result":
             expected = worker.current
             try:
-                result = SubmissionResult.model_validate(message.get("result"))
-            except ValidationError as exc:
-                raise _Broken(f"sent a result that is not valid ({exc.error_count()} errors)") \
-                    from None
+                result = msgspec.convert(message.get("result"), SubmissionResult)
+            except msgspec.ValidationError as exc:
+                raise _Broken(f"sent a result that is not valid ({exc})") from None
             if expected is None or result.student != expected.student:
                 raise _Broken("sent a result for a submission it was not grading")
             worker.current = None
@@ -373,7 +372,7 @@ def grade_shard(
             submissions.append(Submission(student, folder))
         run_pool(
             course, submissions, exercises=exercises, jobs=1, time_limit=time_limit,
-            on_result=lambda r: results.append(r.model_dump_json()),
+            on_result=lambda r: results.append(to_json(r).decode()),
         )
     return results
 
@@ -404,7 +403,7 @@ def _worker(task_fd: int, result_fd: int) -> int:
         out.flush()
 
     def send_result(result: SubmissionResult) -> None:
-        out.write(b'{"type": "result", "result": ' + result.model_dump_json().encode() + b"}\n")
+        out.write(b'{"type": "result", "result": ' + to_json(result) + b"}\n")
         out.flush()
 
     def queue() -> Iterator[Submission]:

@@ -38,7 +38,7 @@ __all__ = ["Release", "find_leaks", "release", "secrets_of"]
 
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache")
 _MIN_LINE = 12
-_FALLBACK_DEPENDENCIES = ("numpy>=1.24", "pytest>=8", "pyyaml>=6", "pydantic>=2.5", "rich>=13")
+_FALLBACK_DEPENDENCIES = ("numpy>=1.24", "pytest>=8", "pyyaml>=6", "msgspec>=0.18.5", "rich>=13")
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Field, model_validator
 
-from grader.checkspec import SpecModel
+from grader.checkspec import SpecModel, doc
 
 __all__ = ["Parameter", "check_seed", "params_seed", "resolve", "resolve_params"]
 
@@ -42,21 +41,20 @@ def params_seed(course: str, exercise: str, student: str) -> int:
     return check_seed(course, exercise, "params", student)
 
 
-class Parameter(SpecModel):
+class Parameter(SpecModel, frozen=True, kw_only=True):
     """An exercise parameter; variable when it has ``choices`` or a ``range``."""
 
-    default: ParamValue = Field(description="the value public checks (and students) use")
-    choices: list[ParamValue] | None = Field(
-        None, min_length=1, description="hidden checks: one of these, picked per student"
-    )
-    range: tuple[float, float] | None = Field(
-        None, description="hidden checks: a number in [low, high], drawn per student"
-    )
-    digits: int = Field(3, ge=0, le=12, description="decimals kept of a value drawn from range")
+    default: Annotated[ParamValue, doc("the value public checks (and students) use")]
+    choices: Annotated[
+        list[ParamValue], doc("hidden checks: one of these, picked per student", min_length=1)
+    ] | None = None
+    range: Annotated[
+        tuple[float, float], doc("hidden checks: a number in [low, high], drawn per student")
+    ] | None = None
+    digits: Annotated[int, doc("decimals kept of a value drawn from range", ge=0, le=12)] = 3
     description: str = ""
 
-    @model_validator(mode="after")
-    def _one_kind(self) -> Parameter:
+    def __post_init__(self) -> None:
         if self.choices is not None and self.range is not None:
             raise ValueError("give `choices` or `range`, not both")
         if self.range is not None:
@@ -65,7 +63,6 @@ class Parameter(SpecModel):
                 raise ValueError(f"range [{low:g}, {high:g}] must have low < high")
             if isinstance(self.default, bool) or not isinstance(self.default, (int, float)):
                 raise ValueError("a parameter with a range needs a numeric default")
-        return self
 
     @property
     def variable(self) -> bool:

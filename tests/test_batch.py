@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import msgspec
 import psutil
 import pytest
 from batch_helpers import (
@@ -238,8 +239,14 @@ def test_dask_cluster_gives_the_same_results_as_local_workers(course, tmp_path):
             reports=False,
         )
     assert len(run.graded) == 10
-    on_pool = {k: without_durations(v.model_dump()) for k, v in results(course, local).items()}
-    on_dask = {k: without_durations(v.model_dump()) for k, v in results(course, remote).items()}
+    on_pool = {
+        k: without_durations(msgspec.to_builtins(v))
+        for k, v in results(course, local).items()
+    }
+    on_dask = {
+        k: without_durations(msgspec.to_builtins(v))
+        for k, v in results(course, remote).items()
+    }
     assert on_dask == on_pool
     assert (remote / "gradebook.csv").read_text() == (local / "gradebook.csv").read_text()
 

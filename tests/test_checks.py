@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import pytest
 from authoring_helpers import add_checks, copy_course, edit
@@ -283,13 +284,14 @@ def test_hidden_checks_use_the_students_variant_and_the_seed_is_recorded(
 def test_inputs_follow_their_spec():
     rng = np.random.default_rng(0)
     specs = {
-        "dout": InputSpec.model_validate({"like": "x", "dist": "constant", "fill": 2.0}),
-        "x": InputSpec.model_validate(
-            {"shape": [200], "dist": "uniform", "low": 1.0, "high": 5.0, "symmetric": True}
+        "dout": msgspec.convert({"like": "x", "dist": "constant", "fill": 2.0}, InputSpec),
+        "x": msgspec.convert(
+            {"shape": [200], "dist": "uniform", "low": 1.0, "high": 5.0, "symmetric": True},
+            InputSpec,
         ),
-        "y": InputSpec.model_validate({"shape": [500], "avoid": [0.0], "margin": 0.01}),
-        "z": InputSpec.model_validate({"shape": [10], "include": [1000.0, -1000.0]}),
-        "a": InputSpec.model_validate({"value": "$alpha"}),
+        "y": msgspec.convert({"shape": [500], "avoid": [0.0], "margin": 0.01}, InputSpec),
+        "z": msgspec.convert({"shape": [10], "include": [1000.0, -1000.0]}, InputSpec),
+        "a": msgspec.convert({"value": "$alpha"}, InputSpec),
     }
     drawn = draw_inputs(specs, rng, {"alpha": 0.5})
     assert list(drawn) == ["dout", "x", "y", "z", "a"]

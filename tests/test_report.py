@@ -8,6 +8,7 @@ code or the values they compare against, whatever the course's feedback rules.
 from __future__ import annotations
 
 import base64
+import copy
 import csv
 import io
 import json
@@ -20,6 +21,7 @@ import jsonschema
 import numpy as np
 import pytest
 from conftest import SUBMISSIONS
+from msgspec.structs import replace
 from PIL import Image
 
 from grader import ConfigError, load_course
@@ -67,12 +69,12 @@ def mutates(grade) -> SubmissionResult:
 
 
 def with_feedback(course: Course, **rules) -> Course:
-    return course.model_copy(update={"feedback": Feedback(**rules)})
+    return replace(course, feedback=Feedback(**rules))
 
 
 def with_visibility(course: Course, visibility: str) -> Course:
-    defaults = course.defaults.model_copy(update={"hidden_visibility": visibility})
-    return course.model_copy(update={"defaults": defaults})
+    defaults = replace(course.defaults, hidden_visibility=visibility)
+    return replace(course, defaults=defaults)
 
 
 def write(result, course, out: Path, **kwargs) -> dict[str, str]:
@@ -195,7 +197,7 @@ def test_markdown_cannot_be_broken_by_backticks_in_messages():
 
 
 def test_a_student_id_cannot_inject_html(course, buggy, tmp_path):
-    evil = buggy.model_copy(update={"student": "<script>alert(1)</script>"})
+    evil = replace(buggy, student="<script>alert(1)</script>")
     html = write(evil, course, tmp_path)["report.html"]
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -254,7 +256,7 @@ def test_hidden_checks_never_show_their_code_or_expected_values(course, buggy, t
 
 def test_hidden_check_details_reach_no_file(course, buggy, tmp_path):
     secret = [123.456789, -987.654321]
-    leaky = buggy.model_copy(deep=True)
+    leaky = copy.deepcopy(buggy)
     for check in hidden_checks(leaky):
         check.details.update({"expected": secret, "kind": "gradcheck", "numerical": secret})
     texts = write(
@@ -424,10 +426,10 @@ def centering_details() -> dict:
 
 
 def with_paths(result: SubmissionResult) -> SubmissionResult:
-    copy = result.model_copy(deep=True)
-    check = hidden_checks(copy)[-1]
+    changed = copy.deepcopy(result)
+    check = hidden_checks(changed)[-1]
     check.details.update(centering_details())
-    return copy
+    return changed
 
 
 def test_training_paths_of_a_hidden_experiment_are_drawn_after_release(course, solution, tmp_path):
@@ -484,12 +486,12 @@ def test_malformed_plot_data_costs_the_picture_not_the_report():
 
 
 def stopped(result: SubmissionResult, student: str, status: str) -> SubmissionResult:
-    copy = result.model_copy(deep=True, update={"student": student, "duration": 30.0})
-    for exercise in copy.exercises:
+    changed = replace(copy.deepcopy(result), student=student, duration=30.0)
+    for exercise in changed.exercises:
         exercise.points = 0.0
         for check in exercise.checks:
             check.status, check.points, check.message = status, 0.0, f"the call {status}"
-    return copy
+    return changed
 
 
 @pytest.fixture(scope="module")

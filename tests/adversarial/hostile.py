@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from msgspec.structs import replace
 
 from grader import Course, SubmissionResult
 from grader.grading import grade_submissions
@@ -71,7 +72,7 @@ class Outcome:
 
 def with_limits(course: Course, **defaults: float) -> Course:
     """*course* with other grading limits (short timeouts for the endless attacks)."""
-    return course.model_copy(update={"defaults": course.defaults.model_copy(update=defaults)})
+    return replace(course, defaults=replace(course.defaults, **defaults))
 
 
 def write_targets(folder: Path, **targets: object) -> None:
