@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import plugin
 from grader.course import EXERCISE_FILE, Course, Exercise
 from grader.errors import CourseError
 from grader.results import SubmissionResult
@@ -163,14 +164,14 @@ def run_session(course: Course, paths: list[Path], session: GradingSession) -> i
         # catch at the file-descriptor level (student code runs in the sandbox).
         "--capture=sys",
         *[arg for name in _UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
-        "-p",
-        "grader.plugin",
     ]
     sink = io.StringIO()
     _forget_graders(course.root, paths)
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            code = pytest.main(args, plugins=[session])
+            # The plugin goes in as a module object: `-p grader.plugin` would make pytest
+            # scan every installed distribution's entry points for that name first.
+            code = pytest.main(args, plugins=[plugin, session])
     finally:
         _forget_graders(course.root, paths)
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):

@@ -174,6 +174,16 @@ class _Zygote:
         self.spawned: dict[int, dict[str, Any]] = {}
         self.dead = False
         self.finalizer = weakref.finalize(self, _terminate, self.process, ours)
+        # The first spare child is forked as soon as the zygote has booted, so the first
+        # submission does not wait for it.
+        as_root = config.as_root
+        generic = {
+            "privileged": as_root,
+            "namespaces": config.namespaces,
+            "pid_namespace": config.namespaces and as_root,
+        }
+        with contextlib.suppress(SandboxError):
+            self.send({"op": "prepare", "spec": generic})
 
     def send(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
         data = wire.encode(message)

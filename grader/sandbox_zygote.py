@@ -168,17 +168,31 @@ class _Zygote:
             return True
         for fd in fds:
             os.close(fd)
+        if op == "prepare":
+            self._prepare(dict(message["spec"]))
         if op == "kill":
             self._kill(int(message["pid"]))
         return op != "exit"
 
-    def _spawn(self, request_id: int, spec: dict[str, Any], channel: int, output: int) -> None:
-        """Hand the submission to a spare child (forked now if none fits); fork the next spare."""
-        generic = {
+    def _generic(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """The part of *spec* a spare is prepared for before its submission is known."""
+        return {
             "privileged": bool(spec.get("privileged")),
             "namespaces": bool(spec.get("namespaces")),
             "pidns": self.pidns_fd is not None and bool(spec.get("pid_namespace")),
         }
+
+    def _prepare(self, spec: dict[str, Any]) -> None:
+        """Fork a spare for children confined like *spec*, unless one is ready."""
+        generic = self._generic(spec)
+        if self.spare is None or self.spare.generic != generic:
+            self._drop_spare()
+            with contextlib.suppress(OSError):
+                self.spare = self._fork_spare(generic)
+
+    def _spawn(self, request_id: int, spec: dict[str, Any], channel: int, output: int) -> None:
+        """Hand the submission to a spare child (forked now if none fits); fork the next spare."""
+        generic = self._generic(spec)
         spare = self.spare if self.spare is not None and self.spare.generic == generic else None
         if spare is None:
             self._drop_spare()

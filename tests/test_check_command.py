@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,30 @@ def test_public_check_shows_the_table_but_a_hidden_check_does_not(course_copy, c
     public_part, hidden_part = out.split("backward_matches_reference:", 1)
     assert "index" in public_part and "numerical" in public_part
     assert "index" not in hidden_part.split("hint:")[0]
+
+
+def _console(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The console script in a fresh interpreter, with an atexit hook that shows teardown."""
+    code = (
+        "import atexit, sys; atexit.register(lambda: print('teardown ran', file=sys.stderr)); "
+        "from grader.cli import console; console()"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, "--course", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_console_script_ends_check_without_teardown_and_with_all_its_output(course_copy):
+    done = _console(course_copy, "check", "sigmoid")
+    assert done.returncode == 1
+    assert "not implemented yet" in done.stdout and "Total 0/" in done.stdout
+    assert "teardown ran" not in done.stderr
+
+
+def test_other_commands_end_with_the_usual_teardown(course_copy):
+    done = _console(course_copy, "build", "--check")
+    assert done.returncode == 0, done.stderr
+    assert "teardown ran" in done.stderr
