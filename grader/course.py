@@ -6,11 +6,9 @@ file, the line, the field and the fix; a YAML file never produces a traceback.
 
 from __future__ import annotations
 
-import re
-import types
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Literal
 
 import msgspec
 import yaml
@@ -18,8 +16,6 @@ from msgspec import Meta, field
 from msgspec.structs import force_setattr
 
 from grader.checkspec import (
-    CHECK_KINDS,
-    PREDICATES,
     Check,
     CheckEntry,
     DeclarativeCheck,
@@ -29,6 +25,7 @@ from grader.checkspec import (
     param_refs,
 )
 from grader.errors import ConfigError
+from grader.spec_errors import decode_path, explain
 from grader.variants import Parameter
 
 __all__ = [
@@ -48,9 +45,6 @@ COURSE_FILE = "course.yml"
 EXERCISE_FILE = "exercise.yml"
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 FeedbackItem = Literal["outcome", "hint", "message"]
-
-
-_Model = SpecModel
 
 
 class Defaults(SpecModel, frozen=True, kw_only=True):
@@ -341,7 +335,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
 
 
 def _validate(
-    model: type[_Model], data: dict[str, Any], nodes: Any, path: Path, **extra: Any
+    model: type[SpecModel], data: dict[str, Any], nodes: Any, path: Path, **extra: Any
 ) -> Any:
     data = {**data, **extra}
     if model is Exercise and isinstance(data.get("checks"), list):
@@ -351,9 +345,9 @@ def _validate(
             for c in data["checks"]
         ]
     try:
-        return msgspec.convert(data, model, dec_hook=_decode_path)
+        return msgspec.convert(data, model, dec_hook=decode_path)
     except msgspec.ValidationError as exc:
-        loc, problem = _explain(exc, model, data)
+        loc, problem = explain(exc, model, data)
         field_name = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
         line, column = _position_of(nodes, loc)
         raise ConfigError(
@@ -363,165 +357,6 @@ def _validate(
             column=column,
             field=field_name.replace(".[", "[") or None,
         ) from None
-
-
-def _decode_path(kind: type, value: Any) -> Any:
-    if kind is Path and isinstance(value, (str, Path)):
-        return Path(value)
-    raise NotImplementedError(f"cannot read a {kind.__name__}")
-
-
-_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
-_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[(\.\.\.)\]")
-_NAMED = re.compile(r"field `([^`]+)`")
-
-
-def _explain(
-    exc: msgspec.ValidationError, model: type[_Model], data: Any
-) -> tuple[tuple[Any, ...], str]:
-    """Where in *data* the error is, and what to do about it."""
-    match = _AT.match(str(exc))
-    message = match["message"] if match else str(exc)
-    loc = _resolve_keys(model, data, _parse_path((match["path"] if match else None) or ""))
-    cause = exc.__cause__ or exc.__context__
-    if isinstance(cause, LocatedError):
-        return (*loc, *cause.loc), str(cause)
-    if isinstance(cause, ValueError):
-        return loc, str(cause)
-    named = _NAMED.search(message)
-    value = _value_at(data, loc)
-    if message.startswith("Object missing required field") and named:
-        if named[1] == "predicate":
-            return loc, "needs `predicate`, one of: " + ", ".join(PREDICATES)
-        return (*loc, named[1]), "is required but missing; add it"
-    if message.startswith("Object contains unknown field") and named:
-        return (*loc, named[1]), (
-            f"is not a known field; remove it or fix its spelling (see {model.__name__} docs)"
-        )
-    if loc and loc[-1] == "kind" and message.startswith("Invalid value"):
-        return loc[:-1], (
-            f"kind {value!r} is not a check kind; use one of: {', '.join(CHECK_KINDS)} "
-            "(or leave out `kind` for a pytest check test_<name>)"
-        )
-    if loc and loc[-1] == "predicate" and message.startswith("Invalid value"):
-        return loc[:-1], f"{value!r} is not allowed; use one of: {', '.join(PREDICATES)}"
-    if message.startswith("Invalid enum value"):
-        allowed = _literal_values(model, data, loc)
-        listed = ", ".join(repr(v) for v in allowed) if allowed else "see the docs"
-        return loc, f"{value!r} is not allowed; use one of: {listed}"
-    if "matching regex" in message:
-        if "\\$" in message:
-            return loc, f"{value!r} is not allowed: use a number or '$name' of a parameter"
-        return loc, (
-            f"{value!r} is not allowed: use lower-case letters, digits and '_' "
-            "(modules end in .py)"
-        )
-    wanted = re.match(r"Expected `([^`]+)`, got `([^`]+)`$", message)
-    if wanted:
-        return loc, f"must be {_kind(wanted[1])}, not {_kind(wanted[2])} (got {value!r})"
-    bounded = re.match(r"Expected `([^`]+)` (.+)$", message)
-    if bounded:
-        return loc, f"must be {_kind(bounded[1])} {bounded[2]} (got {value!r}); change the value"
-    return loc, f"{message[:1].lower()}{message[1:]} (got {value!r})"
-
-
-def _kind(name: str) -> str:
-    words = {"float": "a number", "int": "an integer", "str": "a string", "bool": "true or false",
-             "array": "a list", "object": "a mapping", "null": "null"}
-    return " or ".join(words.get(part.strip(), part.strip()) for part in name.split("|"))
-
-
-def _parse_path(text: str) -> list[Any]:
-    parts: list[Any] = []
-    for name, index, _unknown in _PART.findall(text):
-        parts.append(name if name else int(index) if index else None)
-    return parts
-
-
-def _members(kind: Any, here: Any) -> Any:
-    """*kind* without ``None`` and, for a union of structs, the member *here* is tagged as."""
-    while get_origin(kind) in (Union, types.UnionType):
-        members = [m for m in get_args(kind) if m is not type(None)]
-        structs = [m for m in members if isinstance(m, type) and issubclass(m, msgspec.Struct)]
-        if structs and isinstance(here, dict):
-            tagged = [
-                m
-                for m in structs
-                if m.__struct_config__.tag_field
-                and here.get(m.__struct_config__.tag_field) == m.__struct_config__.tag
-            ]
-            kind = (tagged or structs)[0]
-        elif len(members) == 1:
-            kind = members[0]
-        else:
-            return None
-    return kind
-
-
-def _step(kind: Any, here: Any, part: Any) -> Any:
-    """The type one step below *kind* (whose value is *here*) along *part*."""
-    kind = _members(kind, here)
-    if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
-        return get_type_hints(kind).get(part) if isinstance(part, str) else None
-    origin = get_origin(kind)
-    if origin is list and isinstance(part, int):
-        return get_args(kind)[0]
-    if origin is dict:
-        return get_args(kind)[1]
-    return None
-
-
-def _resolve_keys(model: type[_Model], data: Any, parts: list[Any]) -> tuple[Any, ...]:
-    """*parts* with each dict key msgspec leaves out (``[...]``) found again in *data*."""
-    loc: list[Any] = []
-    kind: Any = model
-    here = data
-    for part in parts:
-        if part is None and isinstance(here, dict):
-            value_kind = _step(kind, here, None)
-            part = next(
-                (k for k, v in here.items() if not _valid(v, value_kind)), next(iter(here), "?")
-            )
-        loc.append(part)
-        kind = _step(kind, here, part)
-        here = _child(here, part)
-    return tuple(loc)
-
-
-def _valid(value: Any, kind: Any) -> bool:
-    if kind is None:
-        return True
-    try:
-        msgspec.convert(value, kind, dec_hook=_decode_path)
-    except (msgspec.ValidationError, TypeError):
-        return False
-    return True
-
-
-def _child(here: Any, part: Any) -> Any:
-    if isinstance(here, dict):
-        return here.get(part)
-    if isinstance(here, list) and isinstance(part, int) and part < len(here):
-        return here[part]
-    return None
-
-
-def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
-    for part in loc:
-        data = _child(data, part)
-    return data
-
-
-def _literal_values(model: type[_Model], data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    kind: Any = model
-    here = data
-    for part in loc:
-        kind = _step(kind, here, part)
-        here = _child(here, part)
-    kind = _members(kind, here)
-    if get_origin(kind) is list:
-        kind = get_args(kind)[0]
-    return get_args(kind) if get_origin(kind) is Literal else ()
 
 
 def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:

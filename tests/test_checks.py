@@ -79,6 +79,15 @@ def test_a_missing_field_of_a_kind_is_named_with_its_line(course_dir: Path):
     assert error.line is not None
 
 
+def test_a_bad_value_inside_an_input_names_the_input_and_the_bound(course_dir: Path):
+    edit(_yml(course_dir), "x: {shape: [4, 5], std: 2.0}", "x: {shape: [4, 5], std: -2.0}")
+    error = _error(course_dir)
+    assert error.field == "checks[2].inputs.x.std"
+    assert "must be a number > 0.0 (got -2.0)" in error.problem
+    line = next(i for i, t in enumerate(_yml(course_dir).read_text().splitlines(), 1) if "-2.0" in t)
+    assert error.line == line
+
+
 def test_a_misspelt_field_of_a_kind_is_rejected(course_dir: Path):
     edit(_yml(course_dir), "    elementwise: true\n", "    element_wise: true\n")
     error = _error(course_dir)
