@@ -84,8 +84,8 @@ def test_a_bad_value_inside_an_input_names_the_input_and_the_bound(course_dir: P
     error = _error(course_dir)
     assert error.field == "checks[2].inputs.x.std"
     assert "must be a number > 0.0 (got -2.0)" in error.problem
-    line = next(i for i, t in enumerate(_yml(course_dir).read_text().splitlines(), 1) if "-2.0" in t)
-    assert error.line == line
+    lines = _yml(course_dir).read_text().splitlines()
+    assert error.line == next(i for i, text in enumerate(lines, 1) if "-2.0" in text)
 
 
 def test_a_misspelt_field_of_a_kind_is_rejected(course_dir: Path):
