@@ -318,7 +318,7 @@ def console() -> NoReturn:
 
     A command that leaves nothing open when it returns (``check``: its sandbox is
     closed and its report printed) ends with ``os._exit`` once its output is flushed,
-    which skips the interpreter's teardown of numpy, pytest and pydantic: about a
+    which skips the interpreter's teardown of numpy, pytest and the graders: about a
     tenth of a second of every ``grader check``.
     """
     args = _parser().parse_args()
