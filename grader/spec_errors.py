@@ -39,14 +39,13 @@ def explain(
     """Where in *data* the error is, and what to do about it."""
     match = _AT.match(str(exc))
     message = match["message"] if match else str(exc)
-    loc = _resolve_keys(model, data, _parse_path((match["path"] if match else None) or ""))
+    loc, kind, value = _walk(model, data, _parse_path((match["path"] if match else None) or ""))
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, LocatedError):
         return (*loc, *cause.loc), str(cause)
     if isinstance(cause, ValueError):
         return loc, str(cause)
     named = _NAMED.search(message)
-    value = _value_at(data, loc)
     if message.startswith("Object missing required field") and named:
         if named[1] == "predicate":
             return loc, "needs `predicate`, one of: " + ", ".join(PREDICATES)
@@ -63,7 +62,7 @@ def explain(
     if loc and loc[-1] == "predicate" and message.startswith("Invalid value"):
         return loc[:-1], f"{value!r} is not allowed; use one of: {', '.join(PREDICATES)}"
     if message.startswith("Invalid enum value"):
-        allowed = _literal_values(model, data, loc)
+        allowed = _literal_values(kind, value)
         listed = ", ".join(repr(v) for v in allowed) if allowed else "see the docs"
         return loc, f"{value!r} is not allowed; use one of: {listed}"
     if "matching regex" in message:
@@ -95,8 +94,7 @@ _WORDS = {
 
 def _kind(name: str) -> str:
     """msgspec's name of a type (``float | str``) in a student's words."""
-    words = _WORDS
-    return " or ".join(words.get(part.strip(), part.strip()) for part in name.split("|"))
+    return " or ".join(_WORDS.get(part.strip(), part.strip()) for part in name.split("|"))
 
 
 def _parse_path(text: str) -> list[Any]:
@@ -139,8 +137,14 @@ def _step(kind: Any, here: Any, part: Any) -> Any:
     return None
 
 
-def _resolve_keys(model: type[msgspec.Struct], data: Any, parts: list[Any]) -> tuple[Any, ...]:
-    """*parts* with each dict key msgspec leaves out (``[...]``) found again in *data*."""
+def _walk(
+    model: type[msgspec.Struct], data: Any, parts: list[Any]
+) -> tuple[tuple[Any, ...], Any, Any]:
+    """The path *parts* leads to in *data*, with the type and the value found there.
+
+    Each dict key that msgspec leaves out (``[...]``) is found again in *data*: the
+    first key whose value does not validate.
+    """
     loc: list[Any] = []
     kind: Any = model
     here = data
@@ -153,7 +157,7 @@ def _resolve_keys(model: type[msgspec.Struct], data: Any, parts: list[Any]) -> t
         loc.append(part)
         kind = _step(kind, here, part)
         here = _child(here, part)
-    return tuple(loc)
+    return tuple(loc), kind, here
 
 
 def _valid(value: Any, kind: Any) -> bool:
@@ -174,21 +178,9 @@ def _child(here: Any, part: Any) -> Any:
     return None
 
 
-def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
-    for part in loc:
-        data = _child(data, part)
-    return data
-
-
-def _literal_values(
-    model: type[msgspec.Struct], data: Any, loc: tuple[Any, ...]
-) -> tuple[Any, ...]:
-    kind: Any = model
-    here = data
-    for part in loc:
-        kind = _step(kind, here, part)
-        here = _child(here, part)
-    kind = _members(kind, here)
+def _literal_values(kind: Any, value: Any) -> tuple[Any, ...]:
+    """The values a ``Literal`` field (or a list of them) allows."""
+    kind = _members(kind, value)
     if get_origin(kind) is list:
         kind = get_args(kind)[0]
     return get_args(kind) if get_origin(kind) is Literal else ()
