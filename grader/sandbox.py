@@ -119,6 +119,14 @@ class SandboxConfig:
     def as_root(self) -> bool:
         return os.geteuid() == 0 if self.privileged is None else self.privileged
 
+    def confinement(self, as_root: bool) -> dict[str, bool]:
+        """The part of a child's spec that a spare child is prepared for in advance."""
+        return {
+            "privileged": as_root,
+            "namespaces": self.namespaces,
+            "pid_namespace": self.namespaces and as_root,
+        }
+
 
 @dataclass(frozen=True)
 class ExitInfo:
@@ -176,14 +184,8 @@ class _Zygote:
         self.finalizer = weakref.finalize(self, _terminate, self.process, ours)
         # The first spare child is forked as soon as the zygote has booted, so the first
         # submission does not wait for it.
-        as_root = config.as_root
-        generic = {
-            "privileged": as_root,
-            "namespaces": config.namespaces,
-            "pid_namespace": config.namespaces and as_root,
-        }
         with contextlib.suppress(SandboxError):
-            self.send({"op": "prepare", "spec": generic})
+            self.send({"op": "prepare", "spec": config.confinement(config.as_root)})
 
     def send(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
         data = wire.encode(message)
