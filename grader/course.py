@@ -293,7 +293,9 @@ def load_course(root: Path | str | None = None) -> Course:
                 field="exercises",
             )
         ex_data, ex_nodes = _read_yaml(path)
-        exercise = _validate(Exercise, ex_data, ex_nodes, path, root=root, id=entry.id)
+        exercise = _validate(
+            Exercise, _tag_pytest_checks(ex_data), ex_nodes, path, root=root, id=entry.id
+        )
         if abs(exercise.points - entry.points) > 1e-9:
             raise ConfigError(
                 str(course_path),
@@ -334,16 +336,21 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     return data, nodes
 
 
+def _tag_pytest_checks(data: dict[str, Any]) -> dict[str, Any]:
+    """*data* with ``kind: pytest`` on each check that has no kind, the tag the union needs."""
+    checks = data.get("checks")
+    if not isinstance(checks, list):
+        return data
+    tagged = [
+        {"kind": "pytest", **c} if isinstance(c, dict) and "kind" not in c else c for c in checks
+    ]
+    return {**data, "checks": tagged}
+
+
 def _validate(
     model: type[SpecModel], data: dict[str, Any], nodes: Any, path: Path, **extra: Any
 ) -> Any:
     data = {**data, **extra}
-    if model is Exercise and isinstance(data.get("checks"), list):
-        # A check without `kind` is a pytest check: give it the tag the union needs.
-        data["checks"] = [
-            {"kind": "pytest", **c} if isinstance(c, dict) and "kind" not in c else c
-            for c in data["checks"]
-        ]
     try:
         return msgspec.convert(data, model, dec_hook=decode_path)
     except msgspec.ValidationError as exc:
