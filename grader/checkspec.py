@@ -49,7 +49,8 @@ class SpecModel(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     """Base of every course-file model: unknown fields are errors, objects are frozen.
 
     Every subclass passes ``kw_only=True`` too (msgspec applies it per class), so
-    that fields with and without defaults may come in any order.
+    that fields with and without defaults may come in any order, and ``frozen=True``
+    (so that type checkers see it).
     """
 
 
