@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+__version__ = "0.1.0"
+
 if TYPE_CHECKING:
     from grader.compare import expect, expect_array, expect_close
     from grader.course import Check, Course, Exercise, FunctionSpec, Mistake, load_course
@@ -76,6 +78,7 @@ __all__ = [
     "Submission",
     "SubmissionError",
     "SubmissionResult",
+    "__version__",
     "compare_gradients",
     "expect",
     "expect_array",

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
-import yaml
 from msgspec import Meta, field
 from msgspec.structs import force_setattr
 
@@ -27,6 +26,7 @@ from grader.checkspec import (
 from grader.errors import ConfigError
 from grader.spec_errors import decode_path, explain
 from grader.variants import Parameter
+from grader.yaml_files import ParseCache, Parsed, read_yaml
 
 __all__ = [
     "Check",
@@ -279,61 +279,34 @@ def load_course(root: Path | str | None = None) -> Course:
     """Read ``course.yml`` under *root* and every exercise it lists."""
     root = find_course_root(Path(root) if root is not None else None)
     course_path = root / COURSE_FILE
-    data, nodes = _read_yaml(course_path)
-    course: Course = _validate(Course, data, nodes, course_path, root=root)
-    for entry in course.exercises:
+    cache = ParseCache(root)
+    parsed = read_yaml(course_path, cache)
+    course: Course = _validate(Course, parsed.data, parsed, root=root)
+    for index, entry in enumerate(course.exercises):
         path = root / "exercises" / entry.id / EXERCISE_FILE
         if not path.is_file():
-            line = _line_of(nodes, ("exercises", course.exercises.index(entry), "id"))
             raise ConfigError(
                 str(course_path),
                 f"exercise '{entry.id}' has no {path.relative_to(root)}; create it "
                 f"(grader new {entry.id}) or remove the entry",
-                line=line,
+                line=parsed.line(("exercises", index, "id")),
                 field="exercises",
             )
-        ex_data, ex_nodes = _read_yaml(path)
+        ex_parsed = read_yaml(path, cache)
         exercise = _validate(
-            Exercise, _tag_pytest_checks(ex_data), ex_nodes, path, root=root, id=entry.id
+            Exercise, _tag_pytest_checks(ex_parsed.data), ex_parsed, root=root, id=entry.id
         )
         if abs(exercise.points - entry.points) > 1e-9:
             raise ConfigError(
                 str(course_path),
                 f"exercise '{entry.id}' is worth {entry.points:g} points here but its checks "
                 f"in {path.relative_to(root)} add up to {exercise.points:g}; make them agree",
-                line=_line_of(nodes, ("exercises", course.exercises.index(entry), "points")),
-                field=f"exercises[{course.exercises.index(entry)}].points",
+                line=parsed.line(("exercises", index, "points")),
+                field=f"exercises[{index}].points",
             )
         course.loaded[entry.id] = exercise
+    cache.save()
     return course
-
-
-# libyaml's loader where PyYAML was built with it: the same safe subset, parsed in C.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), f"cannot be read ({exc.strerror}); check the path") from None
-    loader = _SafeLoader(text)
-    try:
-        nodes = loader.get_single_node()
-        data = loader.construct_document(nodes) if nodes is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(
-            str(path),
-            f"is not valid YAML ({problem}); check indentation and quoting near this line",
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), "must be a mapping of fields (key: value) at the top level")
-    return data, nodes
 
 
 def _tag_pytest_checks(data: dict[str, Any]) -> dict[str, Any]:
@@ -347,49 +320,18 @@ def _tag_pytest_checks(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "checks": tagged}
 
 
-def _validate(
-    model: type[SpecModel], data: dict[str, Any], nodes: Any, path: Path, **extra: Any
-) -> Any:
+def _validate(model: type[SpecModel], data: dict[str, Any], parsed: Parsed, **extra: Any) -> Any:
     data = {**data, **extra}
     try:
         return msgspec.convert(data, model, dec_hook=decode_path)
     except msgspec.ValidationError as exc:
         loc, problem = explain(exc, model, data)
         field_name = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
-        line, column = _position_of(nodes, loc)
+        line, column = parsed.position(loc)
         raise ConfigError(
-            str(path),
+            str(parsed.path),
             problem,
             line=line,
             column=column,
             field=field_name.replace(".[", "[") or None,
         ) from None
-
-
-def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
-    """The 1-based line of the YAML node at *loc*, or of its nearest parent."""
-    return _position_of(node, loc)[0]
-
-
-def _position_of(node: Any, loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
-    """The 1-based line and column of the YAML node at *loc*, or of its nearest parent."""
-    if node is None:
-        return None, None
-    mark = node.start_mark
-    for part in loc:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == part:
-                    mark = key.start_mark
-                    child = value
-                    break
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            child = node.value[part]
-            mark = child.start_mark
-        if child is None:
-            break
-        node = child
-    return mark.line + 1, mark.column + 1

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,12 @@ SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 SANDBOX = pytest.StashKey[Sandbox]()
 
 
+CACHE = pytest.StashKey[str]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # Parsed course files are cached in a folder of this run's own, not the user's cache.
+    config.stash[CACHE] = os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="grader-cache-")
     # The zygote starts now, before any test imports a solution, and warms up meanwhile.
     config.stash[SANDBOX] = Sandbox()
 
@@ -21,6 +29,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sandbox = config.stash.get(SANDBOX, None)
     if sandbox is not None:
         sandbox.close()
+    cache = config.stash.get(CACHE, None)
+    if cache is not None:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
