@@ -17,8 +17,9 @@ description of what was found ("list", "ndarray of dtype object").
 
 from __future__ import annotations
 
+import math
 import struct
-from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,10 @@ MAX_NDIM = 32
 _Q = struct.Struct("<q")
 _D = struct.Struct("<d")
 _I = struct.Struct("<I")
-_SHAPES = [struct.Struct(f"<{ndim}q") for ndim in range(MAX_NDIM + 1)]
+# An array header after its dtype code: the number of dimensions (one byte), each dimension.
+_NDIM_AND_SHAPE = [struct.Struct(f"<B{ndim}q") for ndim in range(MAX_NDIM + 1)]
+_SHAPE = [struct.Struct(f"<{ndim}q") for ndim in range(MAX_NDIM + 1)]
+_HEADERS = {code: b"a" + code for code in _DTYPES}
 _TAG_NONE, _TAG_TRUE, _TAG_FALSE = b"NTF"
 _TAG_INT, _TAG_FLOAT, _TAG_STR, _TAG_ARRAY = b"ifsa"
 _TAG_TUPLE, _TAG_DICT, _TAG_REF = b"tdr"
@@ -79,58 +83,62 @@ def encode(value: Any, *, repeats: bool = True) -> bytes:
     its first occurrence; only the trusted side sends references (see :func:`decode`).
     """
     out: list[bytes] = []
-    _encode(value, out.append, 0, {} if repeats else None)
+    _encode(value, out, 0, {} if repeats else None)
     return b"".join(out)
 
 
-def _encode(
-    value: Any, put: Callable[[bytes], None], depth: int, seen: dict[int, int] | None
-) -> None:
-    """Append *value*'s bytes with *put*; *seen* numbers the arrays encoded so far."""
+@lru_cache(maxsize=1024)
+def _string(value: str) -> bytes:
+    """A string's bytes: tag, length and UTF-8 (the protocol's keys and names recur)."""
+    data = value.encode("utf-8", "replace")
+    return b"s" + _I.pack(len(data)) + data
+
+
+def _encode(value: Any, out: list[bytes], depth: int, seen: dict[int, int] | None) -> None:
+    """Append *value*'s bytes to *out*; *seen* numbers the arrays encoded so far."""
     kind = type(value)
     if kind is str:
-        data = value.encode("utf-8", "replace")
-        put(b"s" + _I.pack(len(data)) + data)
+        out.append(_string(value) if len(value) <= 64 else _string.__wrapped__(value))
     elif kind is np.ndarray or isinstance(value, np.ndarray):
         number = None if seen is None else seen.get(id(value))
         if number is None:
             if seen is not None:
                 seen[id(value)] = len(seen)
-            _encode_array(value, put)
+            _encode_array(value, out)
         else:
-            put(b"r" + _I.pack(number))
-    elif kind is tuple or kind is dict:
+            out.append(b"r" + _I.pack(number))
+    elif kind is tuple:
         if depth >= MAX_DEPTH:
             raise NotPlainData(f"a value nested more than {MAX_DEPTH} levels deep")
-        if kind is tuple:
-            put(b"t" + _I.pack(len(value)))
-            for item in value:
-                _encode(item, put, depth + 1, seen)
-            return
-        put(b"d" + _I.pack(len(value)))
+        out.append(b"t" + _I.pack(len(value)))
+        for item in value:
+            _encode(item, out, depth + 1, seen)
+    elif kind is dict:
+        if depth >= MAX_DEPTH:
+            raise NotPlainData(f"a value nested more than {MAX_DEPTH} levels deep")
+        out.append(b"d" + _I.pack(len(value)))
         for key, item in value.items():
             if type(key) is not str:
                 raise NotPlainData("a dict with a key that is not a string")
-            data = key.encode("utf-8", "replace")
-            put(b"s" + _I.pack(len(data)) + data)
-            _encode(item, put, depth + 1, seen)
+            out.append(_string(key) if len(key) <= 64 else _string.__wrapped__(key))
+            _encode(item, out, depth + 1, seen)
     elif value is None:
-        put(b"N")
+        out.append(b"N")
     elif kind is bool or kind is np.bool_:
-        put(b"T" if value else b"F")
+        out.append(b"T" if value else b"F")
     elif kind is float or isinstance(value, np.floating):
-        put(b"f" + _D.pack(float(value)))
+        out.append(b"f" + _D.pack(float(value)))
     elif kind is int or isinstance(value, np.integer):
         number = int(value)
         if not -(2**63) <= number < 2**63:
             raise NotPlainData("an integer too large for 64 bits")
-        put(b"i" + _Q.pack(number))
+        out.append(b"i" + _Q.pack(number))
     else:
         raise NotPlainData(f"a {kind.__name__}")
 
 
-def _encode_array(value: np.ndarray[Any, Any], put: Callable[[bytes], None]) -> None:
-    array = np.ndarray.view(value, np.ndarray)
+def _encode_array(value: np.ndarray[Any, Any], out: list[bytes]) -> None:
+    array = value if type(value) is np.ndarray else np.ndarray.view(value, np.ndarray)
     dtype = array.dtype
     code = _CODES.get(dtype)
     if code is None:
@@ -142,8 +150,8 @@ def _encode_array(value: np.ndarray[Any, Any], put: Callable[[bytes], None]) -> 
     ndim = array.ndim
     if ndim > MAX_NDIM:
         raise NotPlainData(f"an ndarray with {ndim} dimensions")
-    put(b"a" + code + bytes((ndim,)) + _SHAPES[ndim].pack(*array.shape))
-    put(array.tobytes())
+    out.append(_HEADERS[code] + _NDIM_AND_SHAPE[ndim].pack(ndim, *array.shape))
+    out.append(array.tobytes())
 
 
 # -- decoding ---------------------------------------------------------------------------
@@ -185,24 +193,12 @@ def _decode(
     tag = data[pos]
     pos += 1
     if tag == _TAG_STR:
-        size = _I.unpack_from(data, pos)[0]
-        pos += 4
-        end = pos + size
-        if end > len(data):
-            raise DecodeError("frame ends early")
-        return data[pos:end].decode("utf-8", "replace"), end
+        return _decode_str(data, pos)
     if tag == _TAG_ARRAY:
         array, pos = _decode_array(data, pos)
         if arrays is not None:
             arrays.append(array)
         return array, pos
-    if tag == _TAG_REF:
-        if arrays is None:
-            raise DecodeError("a reference to an earlier array, which is not accepted here")
-        number = _I.unpack_from(data, pos)[0]
-        if number >= len(arrays):
-            raise DecodeError("a reference to an array not sent before")
-        return arrays[number].copy(), pos + 4
     if tag in (_TAG_TUPLE, _TAG_DICT):
         if depth >= MAX_DEPTH:
             raise DecodeError("nested too deeply")
@@ -219,11 +215,18 @@ def _decode(
             return tuple(items), pos
         result = {}
         for _ in range(count):
-            key, pos = _decode(data, pos, depth, arrays)
-            if type(key) is not str:
+            if data[pos] != _TAG_STR:
                 raise DecodeError("dict key is not a string")
+            key, pos = _decode_str(data, pos + 1)
             result[key], pos = _decode(data, pos, depth, arrays)
         return result, pos
+    if tag == _TAG_REF:
+        if arrays is None:
+            raise DecodeError("a reference to an earlier array, which is not accepted here")
+        number = _I.unpack_from(data, pos)[0]
+        if number >= len(arrays):
+            raise DecodeError("a reference to an array not sent before")
+        return arrays[number].copy(), pos + 4
     if tag == _TAG_NONE:
         return None, pos
     if tag == _TAG_TRUE:
@@ -237,20 +240,24 @@ def _decode(
     raise DecodeError(f"unknown tag {bytes([tag])!r}")
 
 
+def _decode_str(data: bytes, pos: int) -> tuple[str, int]:
+    end = pos + 4 + _I.unpack_from(data, pos)[0]
+    if end > len(data):
+        raise DecodeError("frame ends early")
+    return data[pos + 4 : end].decode("utf-8", "replace"), end
+
+
 def _decode_array(data: bytes, pos: int) -> tuple[np.ndarray[Any, Any], int]:
     dtype = _DTYPES.get(data[pos : pos + 2])
     ndim = data[pos + 2]
     if dtype is None or ndim > MAX_NDIM:
         raise DecodeError("unknown array header")
     pos += 3
-    shape = _SHAPES[ndim].unpack_from(data, pos)
+    shape = _SHAPE[ndim].unpack_from(data, pos)
     pos += 8 * ndim
-    count = 1
-    for n in shape:
-        if n < 0:
-            raise DecodeError("negative array dimension")
-        count *= n
-    end = pos + count * dtype.itemsize
+    if ndim and min(shape) < 0:
+        raise DecodeError("negative array dimension")
+    end = pos + math.prod(shape) * dtype.itemsize
     if end > len(data):
         raise DecodeError("frame ends early")
     return np.ndarray(shape, dtype, data, pos).copy(), end
