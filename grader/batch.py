@@ -157,14 +157,17 @@ def grade_class(
             book.write_csv(out / CSV_FILE, course)
             raise BatchInterrupted(len(run.graded), len(todo), book.path) from None
         if reports:
-            write_outputs(book, course, run, students=run.graded)
+            write_outputs(book, course, run, students=run.graded, jobs=jobs or default_jobs())
         else:
             run.csv = book.write_csv(out / CSV_FILE, course)
     return run
 
 
-def report_class(course: Course, out: Path | str) -> ClassRun:
-    """Write the CSV, every student's report and the class summary from the gradebook."""
+def report_class(course: Course, out: Path | str, *, jobs: int | None = None) -> ClassRun:
+    """Write the CSV, every student's report and the class summary from the gradebook.
+
+    The reports are written by *jobs* processes (default: all cores).
+    """
     out = Path(out)
     path = out / GRADEBOOK_FILE
     if not path.is_file():
@@ -174,14 +177,19 @@ def report_class(course: Course, out: Path | str) -> ClassRun:
         )
     run = ClassRun(out=out)
     with Gradebook(path) as book:
-        write_outputs(book, course, run, students=None)
+        write_outputs(book, course, run, students=None, jobs=jobs or default_jobs())
     return run
 
 
 def write_outputs(
-    book: Gradebook, course: Course, run: ClassRun, *, students: Collection[str] | None
+    book: Gradebook,
+    course: Course,
+    run: ClassRun,
+    *,
+    students: Collection[str] | None,
+    jobs: int = 1,
 ) -> None:
-    """``gradebook.csv``, reports and the class summary.
+    """``gradebook.csv``, reports (by *jobs* processes) and the class summary.
 
     Reports are written for *students* (everyone when None) and for every student whose
     report is missing, e.g. after a batch was killed before its outputs were written.
@@ -189,22 +197,27 @@ def write_outputs(
     run.csv = book.write_csv(run.out / CSV_FILE, course)
     results = book.results(course)
     try:
-        from grader.report import student_folder, write_class_outputs, write_submission_reports
+        from grader.report import student_folder, write_class_outputs
+        from grader.report.parallel import write_reports
     except ImportError as exc:
         run.problems.append(f"reports were not written: {exc}")
         return
     wanted = None if students is None else set(students)
-    for result in results:
-        report = student_folder(run.out, result.student) / "report.html"
-        if wanted is not None and result.student not in wanted and report.is_file():
-            continue
-        try:
-            run.reports += write_submission_reports(result, course, run.out)
-        except Exception as exc:
+    due = [
+        result
+        for result in results
+        if wanted is None
+        or result.student in wanted
+        or not (student_folder(run.out, result.student) / "report.html").is_file()
+    ]
+    for student, paths, problem in write_reports(due, course, run.out, jobs=jobs):
+        if paths is None:
             run.problems.append(
-                f"the report of '{result.student}' could not be written ({type(exc).__name__}: "
-                f"{exc}); its result is in the gradebook"
+                f"the report of '{student}' could not be written ({problem}); "
+                "its result is in the gradebook"
             )
+        else:
+            run.reports += paths
     if not results:
         return
     written = write_class_outputs(results, course, run.out)

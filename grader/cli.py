@@ -184,7 +184,10 @@ def _report(args: argparse.Namespace) -> int:
         with Gradebook(out / GRADEBOOK_FILE) as book:
             stored = book.meta("course")
         root = stored if stored and Path(stored, "course.yml").is_file() else None
-    run = report_class(load_course(root), out)
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_ERROR
+    run = report_class(load_course(root), out, jobs=args.jobs)
     print(f"re-rendered {len(run.reports)} report file(s) from {out / GRADEBOOK_FILE}")
     return _outputs(run)
 
@@ -304,6 +307,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="re-render every report of OUT from its gradebook")
     report.add_argument("out", metavar="OUT", help="the output folder of 'grader grade'")
+    report.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="processes writing reports (default: all cores)"
+    )
     report.set_defaults(run=_report)
     return parser
 

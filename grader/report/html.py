@@ -12,6 +12,7 @@ import base64
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from grader.report.classstats import ClassStats
@@ -114,7 +115,9 @@ def emphasis(text: str) -> Markup:
     return Markup(_EMPHASIS.sub(r"<em>\1</em>", str(escape(text))))
 
 
+@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    """The templates' environment, made once: it caches each template it compiles."""
     import jinja2
 
     environment = jinja2.Environment(

@@ -92,7 +92,7 @@ def gradcheck_figure(
     if not pairs:
         return None
     dropped = len(num) - len(pairs)
-    fig, ax = _figure(5.6, 4.6)
+    fig, ax = _figure(5.6, 4.6, fixed=True)
     good = [(n, a) for n, a, b in pairs if not b]
     wrong = [(n, a) for n, a, b in pairs if b]
     xs = [n for n, _, _ in pairs]
@@ -121,7 +121,11 @@ def gradcheck_figure(
     if dropped:
         ax.plot([], [], linestyle="none", label=f"{dropped} nan/inf values not drawn")
     ax.set_xlim(low - pad, high + pad)
-    ax.set_title(f"{name}: your gradient vs central differences" if name else "Gradient check")
+    ax.set_title(
+        f"{name}: your gradient vs central differences" if name else "Gradient check",
+        fontsize=10,
+        y=1.0,
+    )
     ax.set_xlabel("numerical gradient (central differences)")
     ax.set_ylabel("your gradient")
     ax.legend(loc="best", fontsize=8)
@@ -135,7 +139,7 @@ def training_paths_figure(details: Mapping[str, Any]) -> Figure | None:
     centred = _path(details.get("centred_path"))
     if raw is None and centred is None:
         return None
-    fig, ax = _figure(6.0, 4.8)
+    fig, ax = _figure(6.0, 4.8, fixed=True)
     ends = "end"
     for key, path, label in (("raw", raw, "raw inputs"), ("centred", centred, "centred inputs")):
         if path is None:
@@ -162,7 +166,7 @@ def training_paths_figure(details: Mapping[str, Any]) -> Figure | None:
         ends = "_end"
     start = (raw or centred or [(0.0, 0.0)])[0]
     ax.plot(*start, marker="s", markersize=7, color="#1a202c", linestyle="none", label="start")
-    ax.set_title("Gradient descent on two weights: raw vs centred inputs")
+    ax.set_title("Gradient descent on two weights: raw vs centred inputs", y=1.0)
     ax.set_xlabel("w1")
     ax.set_ylabel("w2")
     ax.legend(loc="best", fontsize=8)
@@ -243,12 +247,23 @@ def pass_rate_figure(rows: Sequence[tuple[str, Mapping[str, int]]]) -> Figure | 
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+def _figure(width: float, height: float, *, fixed: bool = False) -> tuple[Figure, Axes]:
+    """A figure with one axes; *fixed* margins instead of a constrained layout.
+
+    A constrained layout draws the figure once more to measure it, which more than
+    doubles the cost of a figure. Each student's report has figures of its own, so
+    they use fixed margins, wide enough for tick labels such as ``-0.0015``, and give
+    their titles a fixed height (``y=1.0``: matplotlib then does not measure the axes
+    to place it); the class summary's few figures keep the constrained layout their
+    outside legends need.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100, layout=None if fixed else "constrained")
     FigureCanvasAgg(fig)
+    if fixed:
+        fig.subplots_adjust(left=0.17, right=0.97, bottom=0.11, top=0.92)
     return fig, fig.add_subplot()
 
 
