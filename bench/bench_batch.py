@@ -153,7 +153,16 @@ def measure_batch(size: int, jobs: int, work: Path) -> dict[str, object]:
         "isolation": results[0]["isolation"],
         "exercises": len(results[0]["exercises"]),
         "source": source,
+        "out": out,
     }
+
+
+def measure_reports(out: Path, jobs: int) -> tuple[float, int]:
+    """Wall time and report count of `grader report OUT`: every report drawn again."""
+    wall, _peak, done = run_measured(grader_command("report", str(out), "-j", str(jobs)))
+    if done.returncode != 0:
+        sys.exit(f"grader report failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return wall, len(list(out.glob("students/*/report.html")))
 
 
 def measure_fresh_process(students: list[Path], sample: int) -> float:
@@ -234,6 +243,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         work = Path(tmp)
         runs = [measure_batch(size, args.jobs, work) for size in args.sizes]
+        report_wall, report_count = measure_reports(Path(str(runs[0]["out"])), args.jobs)
         students = sorted(Path(str(runs[0]["source"])).iterdir())
         fresh = measure_fresh_process(students, args.sample)
         otter, otter_seconds = measure_otter(
@@ -264,6 +274,12 @@ def main() -> None:
     notes = [
         f"Each submission: {first['exercises']} exercises; isolation: "
         f"{', '.join(map(str, first['isolation'])) or 'none recorded'}; --jobs {args.jobs}.",
+        "The table is grading alone (`--no-reports`: results in the gradebook and its CSV).",
+        f"Reports: `grader report OUT -j {args.jobs}` drew all {report_count} students' "
+        f"reports of the {first['size']}-submission class again in {report_wall:.1f} s "
+        f"({report_count / report_wall:.1f} students/s); `grader grade` with reports takes "
+        f"about the sum, {float(str(first['wall'])) + report_wall:.0f} s for "
+        f"{first['size']} submissions.",
         f"Scaling: {last['size']} vs {first['size']} submissions took {ratio:.2f}x the time "
         f"for {size_ratio:.2f}x the work.",
         f"Baseline, a fresh `grader check --all` process per submission: {fresh:.2f} s median "
