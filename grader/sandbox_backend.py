@@ -248,7 +248,6 @@ class SandboxBackend:
         now = time.monotonic()
         budget_end = self._budget_end if self._budget_end is not None else math.inf
         deadline = min(now + timeout, budget_end)
-        what = _describe(message)
         try:
             try:
                 frame = self._transact(child, pack(request_id, wire.encode(message)), deadline)
@@ -257,11 +256,11 @@ class SandboxBackend:
                 if deadline >= budget_end:
                     raise StudentTimeout(self._budget_message()) from None
                 raise StudentTimeout(
-                    f"{what} did not finish within {timeout:g} s (wall clock) and was stopped; "
-                    "look for a loop that never ends or work that grows too fast"
+                    f"{_describe(message)} did not finish within {timeout:g} s (wall clock) and "
+                    "was stopped; look for a loop that never ends or work that grows too fast"
                 ) from None
             if frame is None:
-                raise self._ended(child, what)
+                raise self._ended(child, _describe(message))
             reply_id, payload = frame
             if reply_id != request_id:
                 raise ProtocolError("a reply to a request that was not made")
@@ -274,7 +273,7 @@ class SandboxBackend:
             self._discard(child)
             raise StudentCrashed(
                 f"the process running your code wrote something other than a reply on the "
-                f"grader's channel during {what} ({exc}) and was stopped"
+                f"grader's channel during {_describe(message)} ({exc}) and was stopped"
             ) from None
         return checked
 
