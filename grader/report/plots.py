@@ -254,17 +254,20 @@ def _figure(width: float, height: float, *, fixed: bool = False) -> tuple[Figure
     doubles the cost of a figure. Each student's report has figures of its own, so
     they use fixed margins, wide enough for tick labels such as ``-0.0015``, and give
     their titles a fixed height (``y=1.0``: matplotlib then does not measure the axes
-    to place it); the class summary's few figures keep the constrained layout their
-    outside legends need.
+    to place it) and about six ticks per axis (tick labels are most of the drawing);
+    the class summary's few figures keep the constrained layout their outside legends
+    need.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100, layout=None if fixed else "constrained")
     FigureCanvasAgg(fig)
+    axes = fig.add_subplot()
     if fixed:
         fig.subplots_adjust(left=0.17, right=0.97, bottom=0.11, top=0.92)
-    return fig, fig.add_subplot()
+        axes.locator_params(nbins=6)
+    return fig, axes
 
 
 def _finite(*values: float) -> bool:
