@@ -10,7 +10,8 @@ is kept in one JSON file per course in the user's cache folder
 (``$XDG_CACHE_HOME/grader``, else ``~/.cache/grader``), under the SHA-256 of the file's
 bytes: an edited file is parsed again, and nothing depends on modification times. Data
 that JSON cannot hold exactly (dates, binary, sets, non-string keys, nan) is never cached.
-A cache that cannot be read or written is ignored; it only saves time.
+The files of the :data:`MAX_COURSES` courses written last are kept. A cache that cannot
+be read or written is ignored; it only saves time.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from grader.errors import ConfigError
 if TYPE_CHECKING:
     import yaml
 
-__all__ = ["ParseCache", "Parsed", "read_yaml"]
+__all__ = ["MAX_COURSES", "ParseCache", "Parsed", "read_yaml"]
 
 _FORMAT = 1
+MAX_COURSES = 32
+"""The cache keeps the files of this many courses, the most recently written."""
 
 
 class Parsed:
@@ -102,6 +105,7 @@ class ParseCache:
             except OSError:
                 os.unlink(temp)
                 raise
+            _prune(self.file.parent)
         self._changed = False
 
 
@@ -128,6 +132,17 @@ def read_yaml(path: Path, cache: ParseCache | None = None) -> Parsed:
     parsed = Parsed(path, text, found)
     parsed._nodes, parsed._composed = nodes, True
     return parsed
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the MAX_COURSES most recently written cache files in *folder*."""
+    found = []
+    for path in folder.glob("parsed-*.json"):
+        with contextlib.suppress(OSError):
+            found.append((path.stat().st_mtime_ns, path))
+    for _mtime, path in sorted(found, reverse=True)[MAX_COURSES:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _cache_folder() -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader import ConfigError, load_course
-from grader.yaml_files import ParseCache, read_yaml
+from grader.yaml_files import MAX_COURSES, ParseCache, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,3 +119,17 @@ def test_a_file_that_is_not_utf8_is_named_with_the_fix(course_copy):
     with pytest.raises(ConfigError) as info:
         load_course(course_copy)
     assert info.value.path == str(path) and "UTF-8" in info.value.problem
+
+
+def test_the_cache_keeps_only_the_courses_written_last(course_copy, tmp_path):
+    folder = tmp_path / "cache"
+    for k in range(MAX_COURSES + 5):
+        cache = ParseCache(tmp_path / f"course-{k}", folder=folder)
+        read_yaml(course_copy / "course.yml", cache)
+        cache.save()
+        os.utime(cache.file, ns=(k * 10**9, k * 10**9))
+    kept = sorted(folder.glob("parsed-*.json"))
+    assert len(kept) == MAX_COURSES
+    newest = ParseCache(tmp_path / f"course-{MAX_COURSES + 4}", folder=folder).file
+    oldest = ParseCache(tmp_path / "course-0", folder=folder).file
+    assert newest in kept and oldest not in kept
