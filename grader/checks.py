@@ -1,21 +1,18 @@
-"""Declarative checks as pytest items.
+"""Declarative checks: what ``gradcheck``, ``matches_reference`` and ``property`` do.
 
-The grading session collects each ``exercise.yml`` with :class:`ExerciseChecksFile`,
-which yields one ordinary :class:`pytest.Function` per declarative check, named
-``test_<name>``. Its test function asks for the same fixtures a hand-written
-grader would (``student``, ``rng``, ``params``, and ``reference`` for hidden
-checks that need it), so declarative checks run, report and count exactly like
-hand-written ones.
+:func:`run_check` runs one check of ``exercise.yml`` with the values of the fixtures
+a hand-written grader would ask for. The pytest session collects each declarative
+check as an item that calls it (:class:`grader.session.ExerciseChecksFile`); the
+quick runner of ``grader check`` calls it directly (:mod:`grader.quick`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
 import numpy as np
-import pytest
 
 from grader.checkspec import (
     DeclarativeCheck,
@@ -26,7 +23,6 @@ from grader.checkspec import (
     PropertyCheck,
 )
 from grader.compare import expect_close
-from grader.course import Exercise
 from grader.errors import CheckFailure, CourseError
 from grader.gradcheck import compare_gradients, numerical_elementwise, numerical_vjp
 from grader.inputs import draw_input, draw_inputs
@@ -34,55 +30,13 @@ from grader.predicates import CallView, check_predicate
 from grader.student import StudentModule
 from grader.variants import ParamValue, resolve
 
-__all__ = ["ExerciseChecksFile", "run_check"]
+__all__ = ["needs_reference", "run_check"]
 
 Params = Mapping[str, ParamValue]
 
 
-class ExerciseChecksFile(pytest.File):
-    """``exercises/<id>/exercise.yml`` as a pytest file: one item per declarative check."""
-
-    def __init__(self, *, exercise: Exercise, public_only: bool, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.exercise = exercise
-        self.public_only = public_only
-
-    def collect(self) -> Iterator[pytest.Item]:
-        for check in self.exercise.checks:
-            if not isinstance(check, DeclarativeCheck):
-                continue
-            if self.public_only and not check.public:
-                continue
-            yield pytest.Function.from_parent(
-                self, name=f"test_{check.name}", callobj=_test_function(check)
-            )
-
-
-def _test_function(check: DeclarativeCheck) -> Callable[..., None]:
-    """A test function whose parameters are exactly the fixtures *check* needs."""
-    if _needs_reference(check):
-
-        def hidden_test(
-            student: StudentModule,
-            reference: ModuleType,
-            rng: np.random.Generator,
-            params: dict[str, ParamValue],
-        ) -> None:
-            __tracebackhide__ = True
-            run_check(check, student, rng, params, reference)
-
-        return hidden_test
-
-    def test(
-        student: StudentModule, rng: np.random.Generator, params: dict[str, ParamValue]
-    ) -> None:
-        __tracebackhide__ = True
-        run_check(check, student, rng, params, None)
-
-    return test
-
-
-def _needs_reference(check: DeclarativeCheck) -> bool:
+def needs_reference(check: DeclarativeCheck) -> bool:
+    """Whether *check* compares with the reference solution (then it needs that fixture)."""
     return isinstance(check, MatchesReferenceCheck) or (
         isinstance(check, GradcheckCheck) and check.numerical == "reference"
     )

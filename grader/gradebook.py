@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from grader.checking import grader_version
 from grader.course import COURSE_FILE, Course
 from grader.errors import GraderError
 from grader.ingest import Intake, StudentSubmission
 from grader.results import ExerciseResult, ResultError, SubmissionResult, from_json, to_json
-from grader.session import grader_version
 
 __all__ = [
     "CSV_FILE",

@@ -3,9 +3,10 @@
 The pipeline, in order:
 
 1. ``select``   choose the exercises and their grader files (public only for students);
-2. ``collect``  pytest collects the graders once and checks them against exercise.yml;
+2. ``collect``  pytest collects the graders once and checks them against exercise.yml
+                (public checks that need no pytest are collected by :mod:`grader.quick`);
 3. ``grade``    for each submission: open a backend, run every check, close it
-                (:class:`~grader.session.GradingSession`);
+                (:class:`~grader.checking.Grading`);
 4. ``deliver``  each :class:`~grader.results.SubmissionResult` goes to ``on_result``
                 as soon as it is finished.
 """
@@ -19,17 +20,21 @@ import sys
 from collections.abc import Callable, Iterable
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytest
-
-from grader import plugin
+from grader import quick
+from grader.checking import BackendFactory, Grading, grader_version
 from grader.course import EXERCISE_FILE, Course, Exercise
 from grader.errors import CourseError
 from grader.results import SubmissionResult
 from grader.sandbox import Sandbox, SandboxLimits
-from grader.session import BackendFactory, GradingSession, grader_version
 from grader.student import Backend
 from grader.submission import Submission, locate_module
+
+if TYPE_CHECKING:
+    from grader.session import GradingSession
+
+_INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
 
 __all__ = [
     "grade_submission",
@@ -69,12 +74,14 @@ def grade_submissions(
     public_only: bool = False,
     backend_factory: BackendFactory | None = None,
     on_result: Callable[[SubmissionResult], None] | None = None,
+    without_pytest: bool = True,
 ) -> list[SubmissionResult]:
     """Grade every submission in one pytest session; return the results in order.
 
     *on_result* is called with each result as soon as it is finished. Without a
     *backend_factory*, student code runs in a :class:`~grader.sandbox.Sandbox`
-    started here (and stopped on return).
+    started here (and stopped on return). Public checks whose graders need nothing
+    of pytest run without it (:mod:`grader.quick`) unless *without_pytest* is false.
     """
     if backend_factory is None:
         with Sandbox() as sandbox:
@@ -85,6 +92,7 @@ def grade_submissions(
                 public_only=public_only,
                 backend_factory=sandbox.factory(SandboxLimits.of(course)),
                 on_result=on_result,
+                without_pytest=without_pytest,
             )
     selected = course.select(exercises)
     finished: list[SubmissionResult] = []
@@ -94,6 +102,21 @@ def grade_submissions(
         if on_result is not None:
             on_result(result)
 
+    paths = grader_files(selected, public_only)
+    _forget_graders(course.root, paths)
+    try:
+        planned = quick.plan(course, selected) if public_only and without_pytest else None
+        if planned is not None:
+            grading = Grading(
+                course, selected, submissions, backend_factory, deliver, public_only=True
+            )
+            quick.grade(grading, planned)
+            _raise_for(grading)
+            return finished
+    finally:
+        _forget_graders(course.root, paths)
+    from grader.session import GradingSession
+
     session = GradingSession(
         course,
         selected,
@@ -102,14 +125,18 @@ def grade_submissions(
         deliver,
         public_only=public_only,
     )
-    code = run_session(course, grader_files(selected, public_only), session)
-    if session.course_errors:
-        raise CourseError("the course's graders are broken:\n" + "\n".join(session.course_errors))
-    if session.failure is not None:
-        raise session.failure
-    if code == pytest.ExitCode.INTERRUPTED:
+    code = run_session(course, paths, session)
+    _raise_for(session)
+    if code == _INTERRUPTED:
         raise KeyboardInterrupt
     return finished
+
+
+def _raise_for(grading: Grading) -> None:
+    if grading.course_errors:
+        raise CourseError("the course's graders are broken:\n" + "\n".join(grading.course_errors))
+    if grading.failure is not None:
+        raise grading.failure
 
 
 def grade_submission(
@@ -150,6 +177,10 @@ def grader_files(exercises: list[Exercise], public_only: bool) -> list[Path]:
 
 def run_session(course: Course, paths: list[Path], session: GradingSession) -> int:
     """Run one pytest session over the grader files *paths*; return pytest's exit code."""
+    import pytest
+
+    from grader import plugin
+
     ini = files("grader") / "templates" / "pytest-grading.ini"
     args = [
         *(str(p.resolve()) for p in paths),

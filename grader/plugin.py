@@ -13,21 +13,23 @@ Registered through the ``pytest11`` entry point as ``grader``. Graders use:
 * ``record``: a dict the check may fill with numbers for the reports' plots
   (kept with the result whatever its outcome; never put expected values in it).
 
-The hooks that turn tests into results are in :mod:`grader.session`.
+The hooks that turn tests into results are in :mod:`grader.session`; what each
+fixture gives is :class:`grader.checking.CheckContext`'s, which :mod:`grader.quick`
+uses too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
-from grader.course import Check, Exercise
-from grader.session import SESSION_KEY, GradingSession
+from grader.checking import CheckContext
+from grader.course import Exercise
+from grader.session import SESSION_KEY
 from grader.student import StudentModule
 from grader.variants import ParamValue, check_seed
 
@@ -37,22 +39,8 @@ __all__ = ["check_seed"]
 # -- fixtures ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What every fixture of one check needs: the session, the exercise and the check."""
-
-    session: GradingSession
-    exercise: Exercise
-    name: str
-    nodeid: str
-
-    @property
-    def check(self) -> Check | None:
-        return self.exercise.check(self.name)
-
-
 @pytest.fixture
-def _grader_context(request: pytest.FixtureRequest) -> _Context:
+def _grader_context(request: pytest.FixtureRequest) -> CheckContext:
     """The one fixture that reads *request*; the others depend on it."""
     session = request.config.stash.get(SESSION_KEY, None)
     if session is None:
@@ -60,54 +48,40 @@ def _grader_context(request: pytest.FixtureRequest) -> _Context:
             "graders run through the grader (grader check / grader grade), not plain pytest",
             pytrace=False,
         )
-    return _Context(
-        session,
-        session.exercise_of(request.path),
-        request.node.originalname.removeprefix("test_"),
-        request.node.nodeid,
-    )
+    return session.context(request.path, request.node.originalname, request.node.nodeid)
 
 
 @pytest.fixture
-def exercise(_grader_context: _Context) -> Exercise:
+def exercise(_grader_context: CheckContext) -> Exercise:
     """The exercise this grader file belongs to."""
     return _grader_context.exercise
 
 
 @pytest.fixture
-def student(_grader_context: _Context) -> Iterator[StudentModule]:
+def student(_grader_context: CheckContext) -> Iterator[StudentModule]:
     """The submission's module for this exercise, reached only through the sandbox."""
-    context = _grader_context
-    module = context.session.student_module(context.exercise, context.check)
-    module.begin_check(context.name)
-    module.ensure_loaded()
-    yield module
+    yield _grader_context.student()
 
 
 @pytest.fixture
-def reference(_grader_context: _Context) -> ModuleType:
+def reference(_grader_context: CheckContext) -> ModuleType:
     """The reference solution (hidden checks only: students do not have it)."""
-    return _grader_context.session.catalog(_grader_context.exercise).reference
+    return _grader_context.reference()
 
 
 @pytest.fixture
-def record(_grader_context: _Context) -> dict[str, Any]:
+def record(_grader_context: CheckContext) -> dict[str, Any]:
     """Numbers for the reports (e.g. a training path to plot), kept with the result."""
-    return _grader_context.session.recorded.setdefault(_grader_context.nodeid, {})
+    return _grader_context.record()
 
 
 @pytest.fixture
-def params(_grader_context: _Context) -> dict[str, ParamValue]:
+def params(_grader_context: CheckContext) -> dict[str, ParamValue]:
     """The exercise's parameters: defaults for public checks, the student's variant else."""
-    context = _grader_context
-    return context.session.params(context.exercise, context.check)
+    return _grader_context.params()
 
 
 @pytest.fixture
-def rng(_grader_context: _Context) -> np.random.Generator:
+def rng(_grader_context: CheckContext) -> np.random.Generator:
     """Random inputs: fixed for public checks, per student for hidden ones."""
-    context = _grader_context
-    check = context.check
-    who = "" if check is None or check.public else context.session.student_id
-    seed = check_seed(context.session.course.title, context.exercise.id, context.name, who)
-    return np.random.default_rng(seed)
+    return _grader_context.rng()

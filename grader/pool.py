@@ -41,10 +41,10 @@ from typing import IO, Any
 
 import msgspec
 
+from grader.checking import grader_version
 from grader.course import Course, load_course
 from grader.errors import GraderError
 from grader.results import CheckResult, ExerciseResult, Status, SubmissionResult, to_json
-from grader.session import grader_version
 from grader.submission import Submission
 
 __all__ = ["PoolError", "course_files", "failed_result", "grade_shard", "run_pool"]

@@ -28,10 +28,10 @@ import jinja2
 import yaml
 
 import grader
+from grader.checking import grader_version
 from grader.course import COURSE_FILE, EXERCISE_FILE, Course, Exercise, load_course
 from grader.errors import CourseError
 from grader.grading import grade_submission
-from grader.session import grader_version
 from grader.stubs import BEGIN, END, build_stubs, stub_text
 
 __all__ = ["Release", "find_leaks", "release", "secrets_of"]

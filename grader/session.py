@@ -4,119 +4,47 @@ The graders are collected once. For each submission the session opens a
 backend (where the student's code runs), runs every collected check against
 it, turns each outcome into a :class:`~grader.results.CheckResult`, and hands
 the finished :class:`~grader.results.SubmissionResult` to ``on_result`` before
-starting the next one, so that a crash later in a batch loses nothing.
+starting the next one, so that a crash later in a batch loses nothing. What is
+not about pytest (the backend, the results, the probe audit) is the
+:class:`~grader.checking.Grading` this session extends.
 
-All pytest hooks of the grader live here; the fixtures graders use are in
-:mod:`grader.plugin`.
+All pytest hooks of the grader live here, and the pytest items of the declarative
+checks; the fixtures graders use are in :mod:`grader.plugin`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 
-from grader import __version__
-from grader.checks import ExerciseChecksFile
-from grader.course import EXERCISE_FILE, Check, Course, Exercise
-from grader.errors import CheckFailure, CourseError, StudentFault
-from grader.mistakes import MistakeCatalog
-from grader.outcome import check_result
-from grader.results import CheckResult, ExerciseResult, SubmissionResult
-from grader.sandbox_audit import audit_requests, verify_replies
-from grader.student import Backend, StudentModule
-from grader.submission import Submission, locate_module
-from grader.variants import ParamValue, check_seed, resolve_params
+from grader.checking import BackendFactory, Collected, Grading, grader_version
+from grader.checks import needs_reference, run_check
+from grader.checkspec import DeclarativeCheck
+from grader.course import EXERCISE_FILE, Check, Exercise
+from grader.student import StudentModule
+from grader.variants import ParamValue
 
-__all__ = ["SESSION_KEY", "BackendFactory", "GradingSession", "grader_version"]
+__all__ = [
+    "SESSION_KEY",
+    "BackendFactory",
+    "ExerciseChecksFile",
+    "GradingSession",
+    "grader_version",
+]
 
 SESSION_KEY = pytest.StashKey["GradingSession"]()
-BackendFactory = Callable[[Submission], Backend]
 
 
-def grader_version() -> str:
-    """The grader's version, as results and the gradebook record it."""
-    return __version__
-
-
-class GradingSession:
+class GradingSession(Grading):
     """A pytest plugin object that grades *submissions* one after another."""
 
-    def __init__(
-        self,
-        course: Course,
-        exercises: list[Exercise],
-        submissions: Iterable[Submission],
-        backend_factory: BackendFactory,
-        on_result: Callable[[SubmissionResult], None],
-        *,
-        public_only: bool = False,
-    ) -> None:
-        self.course = course
-        self.exercises = {e.id: e for e in exercises}
-        self.submissions = submissions
-        self.backend_factory = backend_factory
-        self.on_result = on_result
-        self.public_only = public_only
-        self.course_errors: list[str] = []
-        self.failure: BaseException | None = None
-        self._catalogs: dict[str, MistakeCatalog] = {}
-        self._begin(None)
-
-    def _begin(self, submission: Submission | None) -> None:
-        self.submission = submission
-        self.student_id = submission.student if submission else ""
-        self.backend: Backend | None = self.backend_factory(submission) if submission else None
-        self.results: dict[tuple[str, str], CheckResult] = {}
-        self.recorded: dict[str, dict[str, Any]] = {}
-        self._modules: dict[str, StudentModule] = {}
-
-    # -- lookups used by the fixtures -------------------------------------------------
-    def exercise_of(self, path: Path) -> Exercise:
-        exercise = self.exercises.get(path.parent.name)
-        if exercise is None:
-            raise CourseError(f"{path} is not inside exercises/<id>/ or solutions/<id>/")
-        return exercise
-
-    def student_module(self, exercise: Exercise, check: Check | None = None) -> StudentModule:
-        if self.submission is None or self.backend is None:
-            raise CourseError("a grader asked for student code outside a grading run")
-        if exercise.id not in self._modules:
-            self._modules[exercise.id] = StudentModule(
-                exercise.id,
-                locate_module(self.submission.path, exercise),
-                [f.name for f in exercise.functions],
-                self.backend,
-                timeout=self.course.defaults.call_timeout,
-            )
-        module = self._modules[exercise.id]
-        timeout = check.timeout if check is not None else None
-        module._timeout = timeout or self.course.defaults.call_timeout
-        return module
-
-    def params(self, exercise: Exercise, check: Check | None) -> dict[str, ParamValue]:
-        """The exercise's parameters for *check*: defaults if public, else the student's."""
-        who = "" if check is None or check.public else self.student_id
-        return resolve_params(exercise.parameters, self.course.title, exercise.id, who)
-
-    def catalog(self, exercise: Exercise) -> MistakeCatalog:
-        if exercise.id not in self._catalogs:
-            self._catalogs[exercise.id] = MistakeCatalog.load(exercise)
-        return self._catalogs[exercise.id]
-
-    def check_of(self, item: pytest.Item) -> tuple[Exercise, Check]:
-        exercise = self.exercise_of(item.path)
-        name = getattr(item, "originalname", item.name).removeprefix("test_")
-        check = exercise.check(name)
-        if check is None:
-            raise CourseError(
-                f"{item.path}: test_{name} is not declared in exercises/{exercise.id}/exercise.yml;"
-                f" add a check named '{name}' with its points there"
-            )
-        return exercise, check
+    def item_check(self, item: pytest.Item) -> tuple[Exercise, Check]:
+        return self.check_of(item.path, _test_name(item))
 
     # -- hooks --------------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -143,60 +71,26 @@ class GradingSession:
             )
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        seen: set[tuple[str, str]] = set()
         for item in items:
             # Results are built from the exception itself (grader.outcome); pytest's own
             # report of a failure needs no formatted traceback, the costliest part of a check.
             item.repr_failure = _exception_text  # type: ignore[method-assign]
-            try:
-                exercise, check = self.check_of(item)
-            except CourseError as exc:
-                self.course_errors.append(str(exc))
-                continue
-            if check.public and "reference" in getattr(item, "fixturenames", ()):
-                self.course_errors.append(
-                    f"{item.path}: check '{check.name}' is public but uses the `reference` "
-                    "fixture; students do not have the solution. Compute the expected values "
-                    "in the check, or make it hidden (public: false)"
-                )
-            public_file = item.path.parent == exercise.exercise_dir.resolve()
-            if check.public != public_file and not check.declarative:
-                where = "exercises" if check.public else "solutions"
-                self.course_errors.append(
-                    f"{item.path}: check '{check.name}' is declared public: {check.public} "
-                    f"but lives in the wrong folder; move it to {where}/{exercise.id}/"
-                )
-            seen.add((exercise.id, check.name))
-        for exercise in self.exercises.values():
-            for check in exercise.checks:
-                if (exercise.id, check.name) not in seen and (check.public or not self.public_only):
-                    self.course_errors.append(
-                        f"exercises/{exercise.id}/exercise.yml: check '{check.name}' has no "
-                        f"test_{check.name} in the graders; write it or remove the entry"
-                    )
+        self.validate(
+            Collected(item.path, _test_name(item), tuple(getattr(item, "fixturenames", ())))
+            for item in items
+        )
 
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         if self.course_errors or session.config.option.collectonly:
             return True
         items = session.items
-        for submission in self.submissions:
-            started = time.perf_counter()
-            self._begin(submission)
-            try:
-                for index, item in enumerate(items):
-                    following = items[index + 1] if index + 1 < len(items) else None
-                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
-                self._audit_probes()
-            finally:
-                if self.backend is not None:
-                    self.backend.close()
-            result = self._summary(time.perf_counter() - started)
-            try:
-                self.on_result(result)
-            except Exception as exc:
-                self.failure = exc
-                break
-        self._begin(None)
+
+        def run_checks() -> None:
+            for index, item in enumerate(items):
+                following = items[index + 1] if index + 1 < len(items) else None
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+
+        self.grade(run_checks)
         return True
 
     @pytest.hookimpl(wrapper=True)
@@ -206,100 +100,64 @@ class GradingSession:
         report = yield
         if call.when == "teardown" or (call.when == "setup" and report.passed):
             return report
-        exercise, check = self.check_of(item)
         error = call.excinfo.value if call.excinfo is not None else None
-        result = check_result(
-            exercise, check, error, call.duration, lambda: self._explain(exercise)
+        self.outcome(
+            item.path, _test_name(item), item.nodeid, error, call.duration, when=call.when
         )
-        if call.when == "call":
-            result.details.update(self.recorded.pop(item.nodeid, {}))
-        key = (exercise.id, check.name)
-        previous = self.results.get(key)
-        if previous is None or (previous.passed and not result.passed):
-            if previous is not None:
-                result.duration += previous.duration
-            self.results[key] = result
-        else:
-            previous.duration += result.duration
         return report
 
-    # -- results ------------------------------------------------------------------------
-    def _audit_probes(self) -> None:
-        """Ask every check's finite-difference probes again, all in one fresh process.
 
-        A check that passed but whose probes got other answers there fails (see
-        :mod:`grader.sandbox_audit`); if the fresh process cannot answer, every probed
-        check that passed fails with the reason.
-        """
-        probes = {
-            (exercise_id, check): records
-            for exercise_id, module in self._modules.items()
-            for check, records in module.take_probes().items()
-        }
-        probes = {k: v for k, v in probes.items() if k in self.results and self.results[k].passed}
-        if not probes or self.backend is None:
-            return
-        requests, counts = audit_requests(probes)
-        try:
-            reply = self.backend.request(
-                {"op": "fresh", "requests": requests}, self.course.defaults.call_timeout
+class ExerciseChecksFile(pytest.File):
+    """``exercises/<id>/exercise.yml`` as a pytest file: one item per declarative check.
+
+    Each item is an ordinary :class:`pytest.Function` named ``test_<name>`` whose test
+    function asks for the same fixtures a hand-written grader would (``student``,
+    ``rng``, ``params``, and ``reference`` for hidden checks that need it), so
+    declarative checks run, report and count exactly like hand-written ones.
+    """
+
+    def __init__(self, *, exercise: Exercise, public_only: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.exercise = exercise
+        self.public_only = public_only
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for check in self.exercise.checks:
+            if not isinstance(check, DeclarativeCheck):
+                continue
+            if self.public_only and not check.public:
+                continue
+            yield pytest.Function.from_parent(
+                self, name=f"test_{check.name}", callobj=_test_function(check)
             )
-            failures = verify_replies(probes, counts, reply.get("ok", ()))
-        except StudentFault as fault:
-            reason = f"its finite-difference probes could not be asked again: {fault}"
-            failures = dict.fromkeys(probes, reason)
-        for (exercise_id, name), message in failures.items():
-            exercise = self.exercises[exercise_id]
-            check = exercise.check(name)
-            if check is not None:
-                previous = self.results[(exercise_id, name)]
-                self.results[(exercise_id, name)] = check_result(
-                    exercise, check, CheckFailure(message), previous.duration, lambda: []
-                )
 
-    def _explain(self, exercise: Exercise) -> list[Any]:
-        module = self._modules.get(exercise.id)
-        if module is None or not module.records or not exercise.mistakes:
-            return []
-        return self.catalog(exercise).match(module.records)
 
-    def _summary(self, duration: float) -> SubmissionResult:
-        submission = self.submission
-        if submission is None:
-            raise CourseError("no submission is being graded")
-        return SubmissionResult(
-            student=submission.student,
-            course=self.course.title,
-            course_version=self.course.version,
-            grader_version=grader_version(),
-            exercises=[self._exercise_summary(e) for e in self.exercises.values()],
-            isolation=list(self.backend.layers) if self.backend else [],
-            stdout=self.backend.output() if self.backend else "",
-            seed=check_seed(self.course.title, "", "", submission.student),
-            duration=duration,
-        )
+def _test_function(check: DeclarativeCheck) -> Callable[..., None]:
+    """A test function whose parameters are exactly the fixtures *check* needs."""
+    if needs_reference(check):
 
-    def _exercise_summary(self, exercise: Exercise) -> ExerciseResult:
-        checks = [
-            self.results[(exercise.id, c.name)]
-            for c in exercise.checks
-            if (exercise.id, c.name) in self.results and (c.public or not self.public_only)
-        ]
-        message = ""
-        if checks and all(c.not_implemented for c in checks):
-            message = f"not implemented yet: fill in the functions in {exercise.module}"
-        elif checks and all(c.status != "passed" for c in checks):
-            messages = {c.message for c in checks}
-            if len(messages) == 1:
-                message = messages.pop()
-        return ExerciseResult(
-            exercise=exercise.id,
-            title=exercise.title,
-            points=sum(c.points for c in checks),
-            max_points=sum(c.max_points for c in checks),
-            checks=checks,
-            message=message,
-        )
+        def hidden_test(
+            student: StudentModule,
+            reference: ModuleType,
+            rng: np.random.Generator,
+            params: dict[str, ParamValue],
+        ) -> None:
+            __tracebackhide__ = True
+            run_check(check, student, rng, params, reference)
+
+        return hidden_test
+
+    def test(
+        student: StudentModule, rng: np.random.Generator, params: dict[str, ParamValue]
+    ) -> None:
+        __tracebackhide__ = True
+        run_check(check, student, rng, params, None)
+
+    return test
+
+
+def _test_name(item: pytest.Item) -> str:
+    return str(getattr(item, "originalname", item.name))
 
 
 def _exception_text(excinfo: pytest.ExceptionInfo[BaseException], style: object = None) -> str:

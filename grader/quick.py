@@ -1,0 +1,194 @@
+"""Public checks without pytest: the fast path of ``grader check``.
+
+Importing pytest and setting up its session are about a quarter of a
+``grader check``. When every public grader of the chosen exercises is a plain
+module of ``test_*`` functions that ask only for the grader's own fixtures
+(:data:`SUPPORTED`), as the shipped course's are, :func:`plan` finds the checks
+pytest would run, in the order it would run them, and :func:`grade` runs them with
+the same fixture values (:class:`~grader.checking.CheckContext`), reporting each
+phase to the same :class:`~grader.checking.Grading`, so every check ends with the
+result the pytest session gives it. A grader that needs anything more (it uses
+pytest, a ``conftest.py`` is beside or above it, it has a test class, a marked,
+wrapped or generator test, another fixture, or it does not import) makes
+:func:`plan` return None, and the pytest session grades instead.
+``tests/test_quick.py`` shows that both give the same results on every sample
+submission.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import inspect
+import io
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader.checking import Collected, Grading
+from grader.checks import needs_reference, run_check
+from grader.checkspec import DeclarativeCheck
+from grader.course import EXERCISE_FILE, Course, Exercise
+
+__all__ = ["SUPPORTED", "QuickCheck", "grade", "plan"]
+
+SUPPORTED = frozenset({"student", "rng", "params", "exercise", "record"})
+"""The fixtures a test may ask for and still run without pytest (``reference`` is hidden-only)."""
+
+_PYTEST_MODULES = ("pytest", "_pytest")
+
+
+@dataclass(frozen=True)
+class QuickCheck:
+    """One check to run: where pytest would find it, the fixtures it takes, and its function."""
+
+    path: Path
+    name: str
+    nodeid: str
+    fixtures: tuple[str, ...]
+    function: Callable[..., object]
+
+
+def plan(course: Course, exercises: Sequence[Exercise]) -> list[QuickCheck] | None:
+    """The public checks of *exercises* in pytest's order, or None if pytest must run them.
+
+    The grader modules are imported under the names pytest's importlib mode gives them;
+    the caller removes them from ``sys.modules`` afterwards, as after a pytest session.
+    """
+    root = course.root.resolve()
+    planned: list[QuickCheck] = []
+    for exercise in exercises:
+        folder = exercise.exercise_dir.resolve()
+        nearby = [d for d in (folder, *folder.parents) if d.is_relative_to(root)]
+        if any((d / "conftest.py").exists() for d in nearby):
+            return None
+        for path in exercise.public_grader_files():
+            path = path.resolve()
+            found = _tests_of(_import(root, path))
+            if found is None:
+                return None
+            planned += [
+                QuickCheck(path, name, _nodeid(root, path, name), fixtures, function)
+                for name, fixtures, function in found
+            ]
+        yml = folder / EXERCISE_FILE
+        for check in exercise.checks:
+            if isinstance(check, DeclarativeCheck) and check.public and not needs_reference(check):
+                name = f"test_{check.name}"
+                function = partial(_declarative, check)
+                fixtures = ("student", "rng", "params")
+                planned.append(QuickCheck(yml, name, _nodeid(root, yml, name), fixtures, function))
+    return planned
+
+
+def grade(grading: Grading, planned: Sequence[QuickCheck]) -> None:
+    """Check *planned* against the course, then grade every submission of *grading* with it."""
+    grading.validate(Collected(c.path, c.name, c.fixtures) for c in planned)
+    if grading.course_errors:
+        return
+    sink = io.StringIO()
+    # As in the pytest session, what graders print is caught and not shown.
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        grading.grade(lambda: _run(grading, planned))
+
+
+def _run(grading: Grading, planned: Sequence[QuickCheck]) -> None:
+    for check in planned:
+        context = grading.context(check.path, check.name, check.nodeid)
+        started = time.perf_counter()
+        try:
+            values = {fixture: context.value(fixture) for fixture in check.fixtures}
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            duration = time.perf_counter() - started
+            grading.outcome(check.path, check.name, check.nodeid, exc, duration, when="setup")
+            continue
+        started = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            check.function(**values)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            error = exc
+        duration = time.perf_counter() - started
+        grading.outcome(check.path, check.name, check.nodeid, error, duration, when="call")
+
+
+def _declarative(check: DeclarativeCheck, student: Any, rng: Any, params: Any) -> None:
+    run_check(check, student, rng, params, None)
+
+
+def _nodeid(root: Path, path: Path, name: str) -> str:
+    return f"{path.relative_to(root).as_posix()}::{name}"
+
+
+def _import(root: Path, path: Path) -> ModuleType | None:
+    """The grader module at *path*, named as pytest's importlib mode names it; None on error."""
+    name = ".".join(path.relative_to(root).with_suffix("").parts)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        del sys.modules[name]
+        return None
+    return module
+
+
+def _tests_of(
+    module: ModuleType | None,
+) -> list[tuple[str, tuple[str, ...], Callable[..., object]]] | None:
+    """The module's test functions and their fixtures, in order; None if pytest is needed."""
+    if module is None:
+        return None
+    found = []
+    for name, value in vars(module).items():
+        if _from_pytest(value):
+            return None
+        if name.startswith("Test"):
+            return None
+        if not name.startswith("test_"):
+            continue
+        fixtures = _fixtures(value)
+        if fixtures is None:
+            return None
+        found.append((name, fixtures, value))
+    return found
+
+
+def _from_pytest(value: object) -> bool:
+    if isinstance(value, ModuleType):
+        origin = value.__name__
+    else:
+        origin = getattr(type(value), "__module__", "")
+        if inspect.isfunction(value) or inspect.isclass(value):
+            origin = value.__module__
+    return isinstance(origin, str) and origin.split(".")[0] in _PYTEST_MODULES
+
+
+def _fixtures(function: object) -> tuple[str, ...] | None:
+    """The fixtures a plain test function asks for; None for anything pytest must run."""
+    if not inspect.isfunction(function):
+        return None
+    if inspect.isgeneratorfunction(function) or inspect.iscoroutinefunction(function):
+        return None
+    if any(hasattr(function, attr) for attr in ("pytestmark", "__wrapped__", "__test__")):
+        return None
+    names = []
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
+            return None
+        if parameter.default is not parameter.empty or parameter.name not in SUPPORTED:
+            return None
+        names.append(parameter.name)
+    return tuple(names)
