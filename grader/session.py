@@ -14,10 +14,10 @@ checks; the fixtures graders use are in :mod:`grader.plugin`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import pytest
@@ -71,10 +71,6 @@ class GradingSession(Grading):
             )
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        for item in items:
-            # Results are built from the exception itself (grader.outcome); pytest's own
-            # report of a failure needs no formatted traceback, the costliest part of a check.
-            item.repr_failure = _exception_text  # type: ignore[method-assign]
         self.validate(
             Collected(item.path, _test_name(item), tuple(getattr(item, "fixturenames", ())))
             for item in items
@@ -93,18 +89,39 @@ class GradingSession(Grading):
         self.grade(run_checks)
         return True
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if call.when == "teardown" or (call.when == "setup" and report.passed):
-            return report
+    ) -> pytest.TestReport:
+        """Record the phase's outcome, and make pytest's report of it without a traceback.
+
+        The result is built from the exception itself (:mod:`grader.outcome`), so the
+        report pytest would make (a formatted traceback with source, the costliest part
+        of a failed check) is never needed.
+        """
         error = call.excinfo.value if call.excinfo is not None else None
-        self.outcome(
-            item.path, _test_name(item), item.nodeid, error, call.duration, when=call.when
+        if call.when == "call" or (call.when == "setup" and error is not None):
+            self.outcome(
+                item.path, _test_name(item), item.nodeid, error, call.duration, when=call.when
+            )
+        outcome: Literal["passed", "failed", "skipped"] = "passed"
+        longrepr: tuple[str, int, str] | str | None = None
+        if call.excinfo is not None:
+            if call.excinfo.errisinstance(pytest.skip.Exception):
+                outcome, longrepr = "skipped", (str(item.path), 0, str(call.excinfo.value))
+            else:
+                outcome, longrepr = "failed", call.excinfo.exconly()
+        return pytest.TestReport(
+            item.nodeid,
+            item.location,
+            {},
+            outcome,
+            longrepr,
+            cast(Literal["setup", "call", "teardown"], call.when),
+            duration=call.duration,
+            start=call.start,
+            stop=call.stop,
         )
-        return report
 
 
 class ExerciseChecksFile(pytest.File):
@@ -158,8 +175,3 @@ def _test_function(check: DeclarativeCheck) -> Callable[..., None]:
 
 def _test_name(item: pytest.Item) -> str:
     return str(getattr(item, "originalname", item.name))
-
-
-def _exception_text(excinfo: pytest.ExceptionInfo[BaseException], style: object = None) -> str:
-    """What pytest's report of a failed check says: the exception, without a traceback."""
-    return excinfo.exconly()
