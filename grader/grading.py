@@ -4,7 +4,7 @@ The pipeline, in order:
 
 1. ``select``   choose the exercises and their grader files (public only for students);
 2. ``collect``  pytest collects the graders once and checks them against exercise.yml
-                (public checks that need no pytest are collected by :mod:`grader.quick`);
+                (graders that need nothing of pytest are collected by :mod:`grader.quick`);
 3. ``grade``    for each submission: open a backend, run every check, close it
                 (:class:`~grader.checking.Grading`);
 4. ``deliver``  each :class:`~grader.results.SubmissionResult` goes to ``on_result``
@@ -80,8 +80,8 @@ def grade_submissions(
 
     *on_result* is called with each result as soon as it is finished. Without a
     *backend_factory*, student code runs in a :class:`~grader.sandbox.Sandbox`
-    started here (and stopped on return). Public checks whose graders need nothing
-    of pytest run without it (:mod:`grader.quick`) unless *without_pytest* is false.
+    started here (and stopped on return). Checks whose graders need nothing of pytest
+    run without it (:mod:`grader.quick`) unless *without_pytest* is false.
     """
     if backend_factory is None:
         with Sandbox() as sandbox:
@@ -105,10 +105,10 @@ def grade_submissions(
     paths = grader_files(selected, public_only)
     _forget_graders(course.root, paths)
     try:
-        planned = quick.plan(course, selected) if public_only and without_pytest else None
+        planned = quick.plan(course, selected, public_only=public_only) if without_pytest else None
         if planned is not None:
             grading = Grading(
-                course, selected, submissions, backend_factory, deliver, public_only=True
+                course, selected, submissions, backend_factory, deliver, public_only=public_only
             )
             quick.grade(grading, planned)
             _raise_for(grading)

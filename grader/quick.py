@@ -1,18 +1,19 @@
-"""Public checks without pytest: the fast path of ``grader check``.
+"""Checks without pytest, when their graders need nothing of it.
 
 Importing pytest and setting up its session are about a quarter of a
-``grader check``. When every public grader of the chosen exercises is a plain
-module of ``test_*`` functions that ask only for the grader's own fixtures
-(:data:`SUPPORTED`), as the shipped course's are, :func:`plan` finds the checks
-pytest would run, in the order it would run them, and :func:`grade` runs them with
-the same fixture values (:class:`~grader.checking.CheckContext`), reporting each
-phase to the same :class:`~grader.checking.Grading`, so every check ends with the
-result the pytest session gives it. A grader that needs anything more (it uses
-pytest, a ``conftest.py`` is beside or above it, it has a test class, a marked,
-wrapped or generator test, another fixture, or it does not import) makes
-:func:`plan` return None, and the pytest session grades instead.
-``tests/test_quick.py`` shows that both give the same results on every sample
-submission.
+``grader check``, and pytest's handling of each test a quarter of the grader's
+own work per submission in ``grader grade``. When every grader of the chosen
+exercises is a plain module of ``test_*`` functions that ask only for the
+grader's own fixtures (:data:`SUPPORTED`, and ``reference`` in hidden graders),
+as the shipped course's are, :func:`plan` finds the checks pytest would run, in
+the order it would run them, and :func:`grade` runs them with the same fixture
+values (:class:`~grader.checking.CheckContext`), reporting each phase to the same
+:class:`~grader.checking.Grading`, so every check ends with the result the pytest
+session gives it. A grader that needs anything more (it uses pytest, a
+``conftest.py`` is beside or above it, it has a test class, a marked, wrapped or
+generator test, another fixture, or it does not import) makes :func:`plan` return
+None, and the pytest session grades instead. ``tests/test_quick.py`` shows that
+both give the same results on every sample submission.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from grader.course import EXERCISE_FILE, Course, Exercise
 __all__ = ["SUPPORTED", "QuickCheck", "grade", "plan"]
 
 SUPPORTED = frozenset({"student", "rng", "params", "exercise", "record"})
-"""The fixtures a test may ask for and still run without pytest (``reference`` is hidden-only)."""
+"""The fixtures a public test may ask for and still run without pytest; hidden tests may
+also ask for ``reference``."""
 
 _PYTEST_MODULES = ("pytest", "_pytest")
 
@@ -54,36 +56,55 @@ class QuickCheck:
     function: Callable[..., object]
 
 
-def plan(course: Course, exercises: Sequence[Exercise]) -> list[QuickCheck] | None:
-    """The public checks of *exercises* in pytest's order, or None if pytest must run them.
+def plan(
+    course: Course, exercises: Sequence[Exercise], *, public_only: bool = True
+) -> list[QuickCheck] | None:
+    """The checks of *exercises* in pytest's order, or None if pytest must run them.
 
-    The grader modules are imported under the names pytest's importlib mode gives them;
-    the caller removes them from ``sys.modules`` afterwards, as after a pytest session.
+    Hidden checks are included unless *public_only*. The grader modules are imported
+    under the names pytest's importlib mode gives them; the caller removes them from
+    ``sys.modules`` afterwards, as after a pytest session.
     """
     root = course.root.resolve()
     planned: list[QuickCheck] = []
     for exercise in exercises:
-        folder = exercise.exercise_dir.resolve()
-        nearby = [d for d in (folder, *folder.parents) if d.is_relative_to(root)]
-        if any((d / "conftest.py").exists() for d in nearby):
-            return None
-        for path in exercise.public_grader_files():
-            path = path.resolve()
-            found = _tests_of(_import(root, path))
+        files = exercise.public_grader_files()
+        hidden = [] if public_only else exercise.hidden_grader_files()
+        for folder in {p.parent.resolve() for p in [*files, *hidden]}:
+            nearby = [d for d in (folder, *folder.parents) if d.is_relative_to(root)]
+            if any((d / "conftest.py").exists() for d in nearby):
+                return None
+        for path in files:
+            found = _planned(root, path.resolve(), SUPPORTED)
             if found is None:
                 return None
-            planned += [
-                QuickCheck(path, name, _nodeid(root, path, name), fixtures, function)
-                for name, fixtures, function in found
-            ]
-        yml = folder / EXERCISE_FILE
+            planned += found
+        yml = exercise.exercise_dir.resolve() / EXERCISE_FILE
         for check in exercise.checks:
-            if isinstance(check, DeclarativeCheck) and check.public and not needs_reference(check):
-                name = f"test_{check.name}"
-                function = partial(_declarative, check)
-                fixtures = ("student", "rng", "params")
-                planned.append(QuickCheck(yml, name, _nodeid(root, yml, name), fixtures, function))
+            if not isinstance(check, DeclarativeCheck) or (public_only and not check.public):
+                continue
+            name = f"test_{check.name}"
+            fixtures: tuple[str, ...] = ("student", "rng", "params")
+            if needs_reference(check):
+                fixtures = ("student", "reference", "rng", "params")
+            function = partial(_declarative, check)
+            planned.append(QuickCheck(yml, name, _nodeid(root, yml, name), fixtures, function))
+        for path in hidden:
+            found = _planned(root, path.resolve(), SUPPORTED | {"reference"})
+            if found is None:
+                return None
+            planned += found
     return planned
+
+
+def _planned(root: Path, path: Path, allowed: frozenset[str]) -> list[QuickCheck] | None:
+    found = _tests_of(_import(root, path), allowed)
+    if found is None:
+        return None
+    return [
+        QuickCheck(path, name, _nodeid(root, path, name), fixtures, function)
+        for name, fixtures, function in found
+    ]
 
 
 def grade(grading: Grading, planned: Sequence[QuickCheck]) -> None:
@@ -121,8 +142,10 @@ def _run(grading: Grading, planned: Sequence[QuickCheck]) -> None:
         grading.outcome(check.path, check.name, check.nodeid, error, duration, when="call")
 
 
-def _declarative(check: DeclarativeCheck, student: Any, rng: Any, params: Any) -> None:
-    run_check(check, student, rng, params, None)
+def _declarative(
+    check: DeclarativeCheck, student: Any, rng: Any, params: Any, reference: Any = None
+) -> None:
+    run_check(check, student, rng, params, reference)
 
 
 def _nodeid(root: Path, path: Path, name: str) -> str:
@@ -146,7 +169,7 @@ def _import(root: Path, path: Path) -> ModuleType | None:
 
 
 def _tests_of(
-    module: ModuleType | None,
+    module: ModuleType | None, allowed: frozenset[str]
 ) -> list[tuple[str, tuple[str, ...], Callable[..., object]]] | None:
     """The module's test functions and their fixtures, in order; None if pytest is needed."""
     if module is None:
@@ -159,7 +182,7 @@ def _tests_of(
             return None
         if not name.startswith("test_"):
             continue
-        fixtures = _fixtures(value)
+        fixtures = _fixtures(value, allowed)
         if fixtures is None:
             return None
         found.append((name, fixtures, value))
@@ -176,7 +199,7 @@ def _from_pytest(value: object) -> bool:
     return isinstance(origin, str) and origin.split(".")[0] in _PYTEST_MODULES
 
 
-def _fixtures(function: object) -> tuple[str, ...] | None:
+def _fixtures(function: object, allowed: frozenset[str]) -> tuple[str, ...] | None:
     """The fixtures a plain test function asks for; None for anything pytest must run."""
     if not inspect.isfunction(function):
         return None
@@ -188,7 +211,7 @@ def _fixtures(function: object) -> tuple[str, ...] | None:
     for parameter in inspect.signature(function).parameters.values():
         if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
             return None
-        if parameter.default is not parameter.empty or parameter.name not in SUPPORTED:
+        if parameter.default is not parameter.empty or parameter.name not in allowed:
             return None
         names.append(parameter.name)
     return tuple(names)

@@ -1,4 +1,4 @@
-"""Public checks run without pytest give exactly the results of the pytest session."""
+"""Checks run without pytest give exactly the results of the pytest session."""
 
 from __future__ import annotations
 
@@ -26,12 +26,14 @@ def _without_durations(result: SubmissionResult) -> dict:
     return data
 
 
-def _both_ways(course, sandbox, submissions: list[Submission]) -> tuple[list, list]:
+def _both_ways(
+    course, sandbox, submissions: list[Submission], *, public_only: bool = True
+) -> tuple[list, list]:
     factory = sandbox.factory(SandboxLimits.of(course))
     runs = []
     for without_pytest in (True, False):
         results = grade_submissions(
-            course, submissions, public_only=True, backend_factory=factory,
+            course, submissions, public_only=public_only, backend_factory=factory,
             without_pytest=without_pytest,
         )
         runs.append([_without_durations(r) for r in results])
@@ -52,23 +54,27 @@ def _samples() -> list[Submission]:
             *named]
 
 
-def test_the_shipped_course_runs_its_public_checks_without_pytest(course):
-    planned = plan(course, course.select())
+@pytest.mark.parametrize("public_only", [True, False], ids=["public", "all"])
+def test_the_shipped_course_runs_every_check_without_pytest(course, public_only):
+    planned = plan(course, course.select(), public_only=public_only)
     assert planned is not None
-    public = [(e.id, c.name) for e in course for c in e.checks if c.public]
+    wanted = [(e.id, c.name) for e in course for c in e.checks if c.public or not public_only]
     found = [(p.path.parent.name, p.name.removeprefix("test_")) for p in planned]
-    assert sorted(found) == sorted(public)
+    assert sorted(found) == sorted(wanted)
 
 
-def test_every_sample_submission_gets_the_same_results_either_way(course, sandbox):
+@pytest.mark.parametrize("public_only", [True, False], ids=["public", "all"])
+def test_every_sample_submission_gets_the_same_results_either_way(course, sandbox, public_only):
     samples = _samples()
     assert len(samples) > 40
-    quick, session = _both_ways(course, sandbox, samples)
+    quick, session = _both_ways(course, sandbox, samples, public_only=public_only)
     assert len(quick) == len(samples)
     for sample, a, b in zip(samples, quick, session, strict=True):
         assert a == b, sample.student
     statuses = {c["status"] for r in quick for e in r["exercises"] for c in e["checks"]}
     assert {"passed", "failed", "error", "crashed"} <= statuses
+    hints = [c["hint"] for r in quick for e in r["exercises"] for c in e["checks"] if c["hint"]]
+    assert hints
 
 
 def test_grader_check_does_not_import_pytest():
