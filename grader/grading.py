@@ -1,4 +1,4 @@
-"""Grade submissions: run the graders in one pytest session, return SubmissionResults.
+"""Grade submissions: collect the graders once, run them on each, return SubmissionResults.
 
 The pipeline, in order:
 
@@ -76,7 +76,7 @@ def grade_submissions(
     on_result: Callable[[SubmissionResult], None] | None = None,
     without_pytest: bool = True,
 ) -> list[SubmissionResult]:
-    """Grade every submission in one pytest session; return the results in order.
+    """Grade every submission with graders collected once; return the results in order.
 
     *on_result* is called with each result as soon as it is finished. Without a
     *backend_factory*, student code runs in a :class:`~grader.sandbox.Sandbox`

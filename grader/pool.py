@@ -2,7 +2,7 @@
 
 Each worker is a new interpreter (``python -m grader.pool``), so it can set up the sandbox
 before any solution is imported. It collects the graders once and then grades one
-submission after another in a single pytest session
+submission after another in one grading session
 (:func:`~grader.grading.grade_submissions`), asking the parent for the next submission
 as it goes, so fast workers take more of the work.
 
