@@ -73,6 +73,10 @@ class Listener(Protocol):
 
     def finished(self, result: SubmissionResult) -> None: ...
 
+    def reports_started(self, total: int) -> None: ...
+
+    def report_written(self, student: str) -> None: ...
+
 
 @dataclass
 class ClassRun:
@@ -157,13 +161,18 @@ def grade_class(
             book.write_csv(out / CSV_FILE, course)
             raise BatchInterrupted(len(run.graded), len(todo), book.path) from None
         if reports:
-            write_outputs(book, course, run, students=run.graded, jobs=jobs or default_jobs())
+            write_outputs(
+                book, course, run, students=run.graded, jobs=jobs or default_jobs(),
+                listener=listener,
+            )
         else:
             run.csv = book.write_csv(out / CSV_FILE, course)
     return run
 
 
-def report_class(course: Course, out: Path | str, *, jobs: int | None = None) -> ClassRun:
+def report_class(
+    course: Course, out: Path | str, *, jobs: int | None = None, listener: Listener | None = None
+) -> ClassRun:
     """Write the CSV, every student's report and the class summary from the gradebook.
 
     The reports are written by *jobs* processes (default: all cores).
@@ -177,7 +186,9 @@ def report_class(course: Course, out: Path | str, *, jobs: int | None = None) ->
         )
     run = ClassRun(out=out)
     with Gradebook(path) as book:
-        write_outputs(book, course, run, students=None, jobs=jobs or default_jobs())
+        write_outputs(
+            book, course, run, students=None, jobs=jobs or default_jobs(), listener=listener
+        )
     return run
 
 
@@ -188,6 +199,7 @@ def write_outputs(
     *,
     students: Collection[str] | None,
     jobs: int = 1,
+    listener: Listener | None = None,
 ) -> None:
     """``gradebook.csv``, reports (by *jobs* processes) and the class summary.
 
@@ -210,7 +222,11 @@ def write_outputs(
         or result.student in wanted
         or not (student_folder(run.out, result.student) / "report.html").is_file()
     ]
+    if listener is not None:
+        listener.reports_started(len(due))
     for student, paths, problem in write_reports(due, course, run.out, jobs=jobs):
+        if listener is not None:
+            listener.report_written(student)
         if paths is None:
             run.problems.append(
                 f"the report of '{student}' could not be written ({problem}); "

@@ -187,7 +187,10 @@ def _report(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_ERROR
-    run = report_class(load_course(root), out, jobs=args.jobs)
+    from grader.progress import BatchProgress
+
+    with BatchProgress() as progress:
+        run = report_class(load_course(root), out, jobs=args.jobs, listener=progress)
     print(f"re-rendered {len(run.reports)} report file(s) from {out / GRADEBOOK_FILE}")
     return _outputs(run)
 

@@ -1,4 +1,4 @@
-"""The progress bar of ``grader grade``: counts, elapsed time and time remaining (rich)."""
+"""The progress bars of ``grader grade`` and ``grader report``: counts, elapsed time, ETA (rich)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ class BatchProgress:
             console=console or Console(stderr=True),
         )
         self._task: TaskID | None = None
+        self._reports: TaskID | None = None
 
     def __enter__(self) -> BatchProgress:
         self._progress.start()
@@ -75,3 +76,10 @@ class BatchProgress:
         )
         if self._task is not None:
             self._progress.update(self._task, advance=1, tally=tally)
+
+    def reports_started(self, total: int) -> None:
+        self._reports = self._progress.add_task("writing reports", total=total, tally="")
+
+    def report_written(self, student: str) -> None:
+        if self._reports is not None:
+            self._progress.update(self._reports, advance=1)
