@@ -45,6 +45,17 @@ def course() -> Course:
     return load_course(ROOT)
 
 
+@pytest.fixture
+def course_copy(tmp_path: Path) -> Path:
+    """A copy of the course (course.yml, exercises, solutions) that a test may edit."""
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(ROOT / "course.yml", root / "course.yml")
+    shutil.copytree(ROOT / "exercises", root / "exercises")
+    shutil.copytree(ROOT / "solutions", root / "solutions")
+    return root
+
+
 @pytest.fixture(scope="session")
 def grade(course: Course, sandbox: Sandbox):
     def run(folder: Path, exercises: list[str] | None = None, **kwargs) -> SubmissionResult:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,6 @@ from grader import ConfigError, load_course
 from grader.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def course_copy(tmp_path: Path) -> Path:
-    shutil.copy(ROOT / "course.yml", tmp_path / "course.yml")
-    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
-    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
-    return tmp_path
 
 
 def _error(root: Path) -> ConfigError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -90,16 +89,6 @@ def test_grader_check_does_not_import_pytest():
         [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True
     )
     assert out.stdout.split(maxsplit=1) == ["1", "[]\n"]
-
-
-@pytest.fixture
-def course_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "course"
-    root.mkdir()
-    shutil.copy(ROOT / "course.yml", root / "course.yml")
-    shutil.copytree(ROOT / "exercises", root / "exercises")
-    shutil.copytree(ROOT / "solutions", root / "solutions")
-    return root
 
 
 GRADER = Path("exercises") / "sigmoid" / "test_sigmoid.py"

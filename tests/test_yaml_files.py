@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,15 +14,6 @@ from grader import ConfigError, load_course
 from grader.yaml_files import MAX_COURSES, ParseCache, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def course_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "course"
-    root.mkdir()
-    shutil.copy(ROOT / "course.yml", root / "course.yml")
-    shutil.copytree(ROOT / "exercises", root / "exercises")
-    return root
 
 
 @pytest.fixture
