@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import inspect
-import io
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -112,9 +112,13 @@ def grade(grading: Grading, planned: Sequence[QuickCheck]) -> None:
     grading.validate(Collected(c.path, c.name, c.fixtures) for c in planned)
     if grading.course_errors:
         return
-    sink = io.StringIO()
-    # As in the pytest session, what graders print is caught and not shown.
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    # As in the pytest session, what graders print is not shown (nor kept: a batch
+    # worker grades hundreds of submissions in one session).
+    with (
+        open(os.devnull, "w") as sink,
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
         grading.grade(lambda: _run(grading, planned))
 
 

@@ -160,3 +160,16 @@ def test_an_undeclared_test_is_the_same_course_error_either_way(course_copy, san
         messages.append(str(info.value))
     assert messages[0] == messages[1]
     assert "test_not_declared is not declared" in messages[0]
+
+
+def test_what_a_grader_prints_is_not_shown(course_copy, sandbox, capfd):
+    path = course_copy / GRADER
+    path.write_text(path.read_text().replace(
+        "def test_forward_known_values(student):\n",
+        "def test_forward_known_values(student):\n    print('GRADER NOISE')\n",
+    ))
+    course = load_course(course_copy)
+    assert plan(course, course.select(["sigmoid"])) is not None
+    quick, session = _both_ways(course, sandbox, [Submission("a", course_copy / "solutions")])
+    assert quick == session
+    assert "GRADER NOISE" not in "".join(capfd.readouterr())
