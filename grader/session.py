@@ -22,20 +22,14 @@ from typing import Any, Literal, cast
 import numpy as np
 import pytest
 
-from grader.checking import BackendFactory, Collected, Grading, grader_version
+from grader.checking import Collected, Grading
 from grader.checks import needs_reference, run_check
 from grader.checkspec import DeclarativeCheck
 from grader.course import EXERCISE_FILE, Check, Exercise
 from grader.student import StudentModule
 from grader.variants import ParamValue
 
-__all__ = [
-    "SESSION_KEY",
-    "BackendFactory",
-    "ExerciseChecksFile",
-    "GradingSession",
-    "grader_version",
-]
+__all__ = ["SESSION_KEY", "ExerciseChecksFile", "GradingSession"]
 
 SESSION_KEY = pytest.StashKey["GradingSession"]()
 

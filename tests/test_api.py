@@ -31,6 +31,6 @@ def test_an_unknown_name_is_an_attribute_error():
 def test_the_version_results_record_is_the_installed_distribution_s():
     from importlib.metadata import version
 
-    from grader.session import grader_version
+    from grader.checking import grader_version
 
     assert grader_version() == grader.__version__ == version("grader")
