@@ -11,9 +11,12 @@ Measured in one run, interleaved with baselines so that machine noise hits all a
   import and first call in this process (``InProcessBackend``, no isolation), and a
   bare ``os.fork()`` + ``waitpid`` of this process (the floor of any child process);
 * per call: one request ``sigmoid_backward(dout, x)`` on 20x20 float64 arrays, encoded,
-  sent to the child, answered, decoded and checked; as baselines, the same request to
-  an in-process backend (encoding and decoding, no process boundary) and the function
-  called directly.
+  sent to the child, answered, decoded and checked. The sandbox is configured as for
+  one grading job (``SandboxConfig.for_jobs(1)``, as ``grader check`` runs): on a machine
+  with two cores or more, both sides spin-wait for each other. The same request is also
+  timed with a sandbox whose two sides sleep while they wait (as batch workers do when
+  they keep every core busy). Baselines: the same request to an in-process backend
+  (encoding and decoding, no process boundary) and the function called directly.
 
 The figures are medians; the ratios divide by a baseline measured in the same run.
 """
@@ -35,7 +38,7 @@ from types import ModuleType
 import numpy as np
 from results import write_section
 
-from grader.sandbox import Sandbox, SandboxLimits
+from grader.sandbox import Sandbox, SandboxConfig, SandboxLimits
 from grader.student import Backend, InProcessBackend, StudentModule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +102,11 @@ def main() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(20, 20))
     dout = rng.normal(size=(20, 20))
-    with tempfile.TemporaryDirectory() as tmp, Sandbox() as sandbox:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Sandbox(SandboxConfig.for_jobs(1)) as sandbox,
+        Sandbox(SandboxConfig(spin=0.0)) as sleeping_sandbox,
+    ):
         folder = Path(tmp) / "submission"
         folder.mkdir()
         shutil.copy(ROOT / "solutions" / "sigmoid" / "sigmoid.py", folder / "sigmoid.py")
@@ -119,6 +126,8 @@ def main() -> None:
 
         backend = sandbox.backend(folder, limits)
         start_submission(backend, module)
+        sleeping = sleeping_sandbox.backend(folder, limits)
+        start_submission(sleeping, module)
         local = InProcessBackend()
         start_submission(local, module)
         reference = load_module(module)
@@ -130,17 +139,22 @@ def main() -> None:
             "args": (dout, x),
             "kwargs": {},
         }
-        sandboxed_call, inprocess_call, direct_call = [], [], []
+        sandboxed_call, sleeping_call, inprocess_call, direct_call = [], [], [], []
         rounds = 10
         for _ in range(rounds):
             sandboxed_call += time_calls(
                 lambda: backend.request(request, 5.0), args.calls // rounds
+            )
+            sleeping_call += time_calls(
+                lambda: sleeping.request(request, 5.0), args.calls // rounds
             )
             inprocess_call += time_calls(lambda: local.request(request, 5.0), args.calls // rounds)
             direct_call += time_calls(
                 lambda: reference.sigmoid_backward(dout, x), args.calls // rounds
             )
         backend.close()
+        sleeping.close()
+        spin = sandbox.config.spin
 
     start_ms = median_ms(sandboxed_start)
     call_us = median_ms(sandboxed_call) * 1e3
@@ -157,7 +171,10 @@ def main() -> None:
         "",
         "| one call, sigmoid_backward on 20x20 float64 | median (us) | ratio |",
         "|---|---|---|",
-        f"| sandboxed round trip | {call_us:.1f} | 1.00 |",
+        f"| sandboxed round trip ({'spin-waiting' if spin else 'sleeping'}, as for one job) "
+        f"| {call_us:.1f} | 1.00 |",
+        f"| sandboxed round trip, both sides sleeping (batch on busy cores) | "
+        f"{median_ms(sleeping_call) * 1e3:.1f} | {median_ms(sleeping_call) * 1e3 / call_us:.3f} |",
         f"| baseline: in-process backend | {median_ms(inprocess_call) * 1e3:.1f} | "
         f"{median_ms(inprocess_call) * 1e3 / call_us:.3f} |",
         f"| baseline: the function called directly | {median_ms(direct_call) * 1e3:.1f} | "

@@ -20,10 +20,10 @@ EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader.sandbox import Sandbox, SandboxLimits
+    from grader.sandbox import Sandbox, SandboxConfig, SandboxLimits
 
     # The sandbox's zygote boots on another core while this process loads the course.
-    with Sandbox() as sandbox:
+    with Sandbox(SandboxConfig.for_jobs(1)) as sandbox:
         from grader.course import load_course
         from grader.grading import grade_submissions
         from grader.report.terminal import render_terminal

@@ -27,7 +27,7 @@ from grader.checking import BackendFactory, Grading, grader_version
 from grader.course import EXERCISE_FILE, Course, Exercise
 from grader.errors import CourseError
 from grader.results import SubmissionResult
-from grader.sandbox import Sandbox, SandboxLimits
+from grader.sandbox import Sandbox, SandboxConfig, SandboxLimits
 from grader.student import Backend
 from grader.submission import Submission, locate_module
 
@@ -75,22 +75,24 @@ def grade_submissions(
     backend_factory: BackendFactory | None = None,
     on_result: Callable[[SubmissionResult], None] | None = None,
     without_pytest: bool = True,
+    sandbox: SandboxConfig | None = None,
 ) -> list[SubmissionResult]:
     """Grade every submission with graders collected once; return the results in order.
 
     *on_result* is called with each result as soon as it is finished. Without a
     *backend_factory*, student code runs in a :class:`~grader.sandbox.Sandbox`
-    started here (and stopped on return). Checks whose graders need nothing of pytest
+    started here with the *sandbox* config (default: the one for a single job) and
+    stopped on return. Checks whose graders need nothing of pytest
     run without it (:mod:`grader.quick`) unless *without_pytest* is false.
     """
     if backend_factory is None:
-        with Sandbox() as sandbox:
+        with Sandbox(sandbox or SandboxConfig.for_jobs(1)) as started:
             return grade_submissions(
                 course,
                 submissions,
                 exercises=exercises,
                 public_only=public_only,
-                backend_factory=sandbox.factory(SandboxLimits.of(course)),
+                backend_factory=started.factory(SandboxLimits.of(course)),
                 on_result=on_result,
                 without_pytest=without_pytest,
             )

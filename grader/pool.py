@@ -9,7 +9,7 @@ as it goes, so fast workers take more of the work.
 The parent and a worker talk over two private pipes, one JSON object per line, never
 pickle::
 
-    parent -> worker   {"course": ROOT, "exercises": [...]}      once, first
+    parent -> worker   {"course": ROOT, "exercises": [...], "jobs": N}   once, first
                        {"student": S, "path": P} | {"stop": true}
     worker -> parent   {"type": "next"}                            ready for a submission
                        {"type": "result", "result": {...}}         a SubmissionResult
@@ -95,7 +95,9 @@ def failed_result(
 class _Worker:
     """The parent's handle on one worker process."""
 
-    def __init__(self, course: Course, exercises: Sequence[str], log: Path | None) -> None:
+    def __init__(
+        self, course: Course, exercises: Sequence[str], jobs: int, log: Path | None
+    ) -> None:
         task_read, self._task_write = os.pipe()
         self.fd, result_write = os.pipe()
         package_parent = str(Path(__file__).resolve().parent.parent)
@@ -130,7 +132,7 @@ class _Worker:
         self.started = False
         self.stopping = False
         self.graded = 0
-        self.send({"course": str(course.root), "exercises": list(exercises)})
+        self.send({"course": str(course.root), "exercises": list(exercises), "jobs": jobs})
 
     def send(self, message: Mapping[str, Any]) -> None:
         data = (json.dumps(message) + "\n").encode()
@@ -207,6 +209,7 @@ def run_pool(
     log_dir: Path | None = None,
     time_limit: float | None = None,
     recycle_after: int = RECYCLE_AFTER,
+    concurrency: int | None = None,
 ) -> None:
     """Grade *submissions* on *jobs* fresh worker processes; hand each result to *on_result*.
 
@@ -214,6 +217,9 @@ def run_pool(
     ``submission_timeout`` plus a grace period). A worker is replaced by a fresh one after
     *recycle_after* submissions, so its memory stays bounded however large the class.
     Ctrl-C stops every worker at once; results already handed over stay handed over.
+    *concurrency* is how many grading processes share this machine's cores (default
+    *jobs*); a worker's sandbox spin-waits only when each has two cores
+    (:meth:`~grader.sandbox.SandboxConfig.for_jobs`).
     """
     queue = deque(submissions)
     selected = [e.id for e in course.select(exercises)]
@@ -226,7 +232,7 @@ def run_pool(
         nonlocal spawned
         log = log_dir / f"worker-{spawned}.log" if log_dir is not None else None
         spawned += 1
-        worker = _Worker(course, selected, log)
+        worker = _Worker(course, selected, concurrency or jobs, log)
         workers.append(worker)
         selector.register(worker.fd, selectors.EVENT_READ, worker)
 
@@ -370,9 +376,11 @@ def grade_shard(
             folder.mkdir()
             _write_tree(content, folder)
             submissions.append(Submission(student, folder))
+        # A dask worker may run a shard on each of its cores at once: never spin-wait.
         run_pool(
             course, submissions, exercises=exercises, jobs=1, time_limit=time_limit,
             on_result=lambda r: results.append(to_json(r).decode()),
+            concurrency=len(os.sched_getaffinity(0)),
         )
     return results
 
@@ -394,6 +402,7 @@ def _die_with_parent(parent: int) -> None:
 
 def _worker(task_fd: int, result_fd: int) -> int:
     from grader.grading import grade_submissions
+    from grader.sandbox import SandboxConfig
 
     tasks = os.fdopen(task_fd, "rb")
     out = os.fdopen(result_fd, "wb")
@@ -421,7 +430,11 @@ def _worker(task_fd: int, result_fd: int) -> int:
     try:
         course = load_course(config["course"])
         grade_submissions(
-            course, queue(), exercises=config.get("exercises", ()), on_result=send_result
+            course,
+            queue(),
+            exercises=config.get("exercises", ()),
+            on_result=send_result,
+            sandbox=SandboxConfig.for_jobs(int(config.get("jobs", 1))),
         )
     except GraderError as exc:
         send({"type": "error", "message": str(exc)})

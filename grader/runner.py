@@ -17,6 +17,7 @@ kind one of ``import``, ``raised``, ``return``.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib.util
 import linecache
 import sys
@@ -66,8 +67,7 @@ class Runner:
         self._quiet: Callable[[], AbstractContextManager[None]] = (
             contextlib.nullcontext if own_process else _quiet
         )
-        if own_process:
-            _silence_now()
+        self._silence = _Silence() if own_process else None
 
     def handle(self, request: bytes) -> bytes:
         try:
@@ -76,8 +76,8 @@ class Runner:
         except _Fault as fault:
             reply = fault.reply
         finally:
-            if self._own_process:
-                _silence_now()
+            if self._silence is not None:
+                self._silence.again()
         try:
             return wire.encode(reply, repeats=False)
         except wire.NotPlainData as exc:
@@ -187,9 +187,37 @@ class _quiet:
         self._warnings.__exit__(None, None, None)
 
 
-def _silence_now() -> None:
-    warnings.simplefilter("ignore")
-    np.seterr(all="ignore")
+class _Silence:
+    """Keeps warnings and numpy's floating-point reports off for the whole process."""
+
+    def __init__(self) -> None:
+        self._filter: object = None
+        self._errstate: object = None
+        self._set()
+
+    def again(self) -> None:
+        """Silence both again if anything changed them; cheap when nothing did."""
+        filters = warnings.filters
+        if (
+            _ERRSTATE is None
+            or _ERRSTATE.get() is not self._errstate
+            or not filters
+            or filters[0] is not self._filter
+        ):
+            self._set()
+
+    def _set(self) -> None:
+        warnings.simplefilter("ignore")
+        np.seterr(all="ignore")
+        self._filter = warnings.filters[0]
+        self._errstate = None if _ERRSTATE is None else _ERRSTATE.get()
+
+
+# numpy keeps its floating-point error state in a context variable; each change sets a
+# new value, so an unchanged identity means an unchanged state.
+_ERRSTATE: contextvars.ContextVar[object] | None = getattr(
+    getattr(getattr(np, "_core", None), "_multiarray_umath", None), "_extobj_contextvar", None
+)
 
 
 def _text(exc: BaseException) -> str:

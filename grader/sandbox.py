@@ -47,6 +47,8 @@ __all__ = ["ExitInfo", "Sandbox", "SandboxConfig", "SandboxLimits"]
 
 _MAX_PACKET = 1 << 16
 _RESTARTS = 3
+# How long both sides of a channel poll before sleeping, when cores are spare.
+SPIN_SECONDS = 200e-6
 _ENVIRONMENT = {
     "PATH": "/usr/bin:/bin",
     "LANG": "C.UTF-8",
@@ -98,6 +100,11 @@ class SandboxConfig:
     """How children are confined. The defaults are the safe ones.
 
     ``privileged`` None means: use the layers that need root when running as root.
+
+    ``spin`` is how many seconds the grader and the child poll their channel without
+    sleeping while they wait for each other, before they sleep. It saves two process
+    switches per call, but takes a core: use :meth:`for_jobs`, which spins only when
+    every grading job has a core for the grader and one for the student's code.
     """
 
     uid: int = 65534
@@ -114,6 +121,13 @@ class SandboxConfig:
     max_frame: int = 64 << 20
     temp_dir: str | None = None
     start_timeout: float = 30.0
+    spin: float = 0.0
+
+    @classmethod
+    def for_jobs(cls, jobs: int) -> SandboxConfig:
+        """The default confinement for one of *jobs* grading processes on this machine."""
+        cores = len(os.sched_getaffinity(0))
+        return cls(spin=SPIN_SECONDS if 2 * jobs <= cores else 0.0)
 
     @property
     def as_root(self) -> bool:

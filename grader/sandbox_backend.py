@@ -172,6 +172,7 @@ class SandboxBackend:
             "max_open_files": config.max_open_files,
             "max_files": config.max_files,
             "max_bytes": config.max_bytes,
+            "spin": float(config.spin),
         }
         try:
             pid = self._sandbox.spawn(spec, theirs.fileno(), output_write)
@@ -297,11 +298,14 @@ class SandboxBackend:
             if pending:
                 poller.modify(sock_fd, select.POLLIN | select.POLLOUT)
         frame = child.reader.next()
+        spin_end = time.monotonic() + self._config.spin
         while frame is None:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 raise _TimedOut
-            for fd, event in poller.poll(max(1, math.ceil(remaining * 1000))):
+            wait = 0 if now < spin_end else max(1, math.ceil(remaining * 1000))
+            for fd, event in poller.poll(wait):
                 if fd != sock_fd:
                     if fd == child.output_fd and not self._output.drain(fd):
                         poller.unregister(fd)

@@ -66,7 +66,10 @@ def run_spare(link_fd: int, generic: dict[str, Any], kernel: Kernel) -> NoReturn
         spec = wire.decode(data) if data and len(fds) == 2 else None
         if isinstance(spec, dict):
             notes = _confine({**spec, **generic}, fds[0], fds[1], active, kernel)
-            channel = FrameSocket(socket.socket(fileno=CHANNEL_FD))
+            spin = spec.get("spin", 0.0)
+            channel = FrameSocket(
+                socket.socket(fileno=CHANNEL_FD), spin if type(spin) is float else 0.0
+            )
             channel.send(0, wire.encode({"layers": tuple(active), "notes": tuple(notes)}))
             _serve(channel)
     except BaseException as exc:
@@ -90,9 +93,12 @@ def _serve(channel: FrameSocket) -> None:
 
 
 def _flush() -> None:
+    # try/except rather than contextlib.suppress: this runs after every request.
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BaseException):
+        try:  # noqa: SIM105
             stream.flush()
+        except BaseException:
+            pass
 
 
 def _prepare(generic: dict[str, Any], kernel: Kernel) -> list[str]:

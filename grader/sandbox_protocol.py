@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
+import time
 
 __all__ = [
     "HEADER",
@@ -87,20 +88,36 @@ class FrameReader:
 class FrameSocket:
     """Blocking frames on a socket, read with as few system calls as possible."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, spin: float = 0.0) -> None:
         self.sock = sock
+        self.spin_ns = int(spin * 1e9)
         self._buffer = bytearray(1 << 16)
         self._reader = FrameReader(1 << 62)
 
     def recv(self) -> tuple[int, bytes] | None:
-        """The next frame; None when the other end closed the socket."""
+        """The next frame; None when the other end closed the socket.
+
+        With *spin*, the socket is polled without sleeping for that many seconds
+        before the call blocks.
+        """
         frame = self._reader.next()
         while frame is None:
-            count = self.sock.recv_into(self._buffer)
+            count = self._recv_into()
             if count == 0:
                 return None
             frame = self._reader.take(memoryview(self._buffer)[:count])
         return frame
+
+    def _recv_into(self) -> int:
+        if self.spin_ns:
+            end = time.perf_counter_ns() + self.spin_ns
+            while True:
+                try:
+                    return self.sock.recv_into(self._buffer, 0, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    if time.perf_counter_ns() > end:
+                        break
+        return self.sock.recv_into(self._buffer)
 
     def send(self, request_id: int, payload: bytes) -> None:
         self.sock.sendall(pack(request_id, payload))
