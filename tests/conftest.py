@@ -3,15 +3,17 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from grader import Course, SubmissionResult, grade_submission, load_course
-from grader.sandbox import Sandbox, SandboxLimits
+from grader.sandbox import SPIN_SECONDS, Sandbox, SandboxConfig, SandboxLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+ADVERSARIAL = Path(__file__).resolve().parent / "adversarial"
 SANDBOX = pytest.StashKey[Sandbox]()
 
 
@@ -34,9 +36,25 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Every attack is graded twice: with a sandbox whose two sides sleep while they wait
+    # for each other, and with one that spin-waits, as `grader check` does.
+    if "sandbox" in metafunc.fixturenames and ADVERSARIAL in metafunc.definition.path.parents:
+        metafunc.parametrize("sandbox", ["sleeping", "spinning"], indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def sandbox(pytestconfig: pytest.Config) -> Sandbox:
+def spinning_sandbox() -> Iterator[Sandbox]:
+    with Sandbox(SandboxConfig(spin=SPIN_SECONDS)) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Sandbox:
     """The session's sandbox: every test that grades runs student code through it."""
+    if getattr(request, "param", "sleeping") == "spinning":
+        spinning: Sandbox = request.getfixturevalue("spinning_sandbox")
+        return spinning
     return pytestconfig.stash[SANDBOX]
 
 
