@@ -63,7 +63,6 @@ class Runner:
     def __init__(self, own_process: bool = False) -> None:
         self.modules: dict[str, ModuleType] = {}
         self.paths: dict[str, str] = {}
-        self._own_process = own_process
         self._quiet: Callable[[], AbstractContextManager[None]] = (
             contextlib.nullcontext if own_process else _quiet
         )

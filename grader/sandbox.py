@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from grader.student import Backend
     from grader.submission import Submission
 
-__all__ = ["ExitInfo", "Sandbox", "SandboxConfig", "SandboxLimits"]
+__all__ = ["SPIN_SECONDS", "ExitInfo", "Sandbox", "SandboxConfig", "SandboxLimits"]
 
 _MAX_PACKET = 1 << 16
 _RESTARTS = 3

@@ -20,6 +20,21 @@ def strict():
     return 0
 
 
+def numpy_strict():
+    np.seterr(over="raise")
+    return 0
+
+
+def warnings_strict():
+    warnings.filters.insert(0, ("error", None, Warning, None, 0))
+    return 0
+
+
+def warns():
+    warnings.warn("careful", RuntimeWarning, stacklevel=1)
+    return 1
+
+
 def naive(x):
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -43,6 +58,25 @@ def test_an_overflow_warning_is_never_an_error_even_after_a_function_asked_for_o
         np.testing.assert_array_equal(module.call("naive", x), [0.0, 0.5, 1.0])
         (again,) = module.map("naive", [(x,)])
         np.testing.assert_array_equal(again, [0.0, 0.5, 1.0])
+    finally:
+        backend.close()
+
+
+def test_numpy_and_warnings_are_each_silenced_again_when_only_one_was_changed(
+    sandbox, tmp_path
+):
+    (tmp_path / "mod.py").write_text(MODULE)
+    backend = sandbox.backend(tmp_path, SandboxLimits())
+    functions = ("numpy_strict", "warnings_strict", "warns", "naive")
+    try:
+        module = StudentModule("mod", tmp_path / "mod.py", functions, backend)
+        x = np.array([-1000.0, 0.0, 1000.0])
+        assert module.call("numpy_strict") == 0
+        np.testing.assert_array_equal(module.call("naive", x), [0.0, 0.5, 1.0])
+        assert module.call("warns") == 1
+        assert module.call("warnings_strict") == 0
+        assert module.call("warns") == 1
+        np.testing.assert_array_equal(module.call("naive", x), [0.0, 0.5, 1.0])
     finally:
         backend.close()
 
