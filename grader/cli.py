@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from grader.errors import GraderError
+from grader.threads import use_one_thread
 
 if TYPE_CHECKING:
     from grader.batch import ClassRun
@@ -343,6 +344,7 @@ def console() -> NoReturn:
 
 
 def _run(args: argparse.Namespace) -> int:
+    use_one_thread(os.environ)  # before anything imports numpy
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

@@ -46,6 +46,7 @@ from grader.course import Course, load_course
 from grader.errors import GraderError
 from grader.results import CheckResult, ExerciseResult, Status, SubmissionResult, to_json
 from grader.submission import Submission
+from grader.threads import use_one_thread
 
 __all__ = ["PoolError", "course_files", "failed_result", "grade_shard", "run_pool"]
 
@@ -105,6 +106,7 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (package_parent, env.get("PYTHONPATH", "")) if p
         )
+        use_one_thread(env)
         self._log: IO[bytes] | None = None
         output: IO[bytes] | int = subprocess.DEVNULL
         if log is not None:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader import wire
 from grader.errors import SandboxError
+from grader.threads import ONE_THREAD
 
 if TYPE_CHECKING:
     from grader.course import Course, Defaults
@@ -49,15 +50,7 @@ _MAX_PACKET = 1 << 16
 _RESTARTS = 3
 # How long both sides of a channel poll before sleeping, when cores are spare.
 SPIN_SECONDS = 200e-6
-_ENVIRONMENT = {
-    "PATH": "/usr/bin:/bin",
-    "LANG": "C.UTF-8",
-    "LC_ALL": "C.UTF-8",
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "NUMEXPR_NUM_THREADS": "1",
-}
+_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", **ONE_THREAD}
 # Run with -I -S: no environment variables, no user or site directories, no .pth files.
 # numpy's own directory is put on the path; a stub package stands in for grader, so
 # that only the modules the zygote imports by name are loaded, not grader/__init__.py.
