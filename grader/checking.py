@@ -27,7 +27,13 @@ from grader.errors import CheckFailure, CourseError, StudentFault
 from grader.mistakes import MistakeCatalog
 from grader.outcome import check_result
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
-from grader.sandbox_audit import audit_requests, verify_replies
+from grader.sandbox_audit import (
+    alone_requests,
+    audit_requests,
+    disagreements,
+    verify_alone,
+    verify_replies,
+)
 from grader.student import Backend, StudentModule
 from grader.submission import Submission, locate_module
 from grader.variants import ParamValue, check_seed, resolve_params
@@ -227,12 +233,16 @@ class Grading:
         probes = {k: v for k, v in probes.items() if k in self.results and self.results[k].passed}
         if not probes or self.backend is None:
             return
+        suspects = disagreements(probes, self._reference_function) if not self.public_only else {}
+        alone = alone_requests(suspects)
         requests, counts = audit_requests(probes)
         try:
             reply = self.backend.request(
-                {"op": "fresh", "requests": requests}, self.course.defaults.call_timeout
+                {"op": "fresh", "requests": alone + requests}, self.course.defaults.call_timeout
             )
-            failures = verify_replies(probes, counts, reply.get("ok", ()))
+            replies = reply.get("ok", ())
+            failures = verify_replies(probes, counts, replies[len(alone) :])
+            failures.update(verify_alone(suspects, replies[: len(alone)]))
         except StudentFault as fault:
             reason = f"its finite-difference probes could not be asked again: {fault}"
             failures = dict.fromkeys(probes, reason)
@@ -244,6 +254,17 @@ class Grading:
                 self.results[(exercise_id, name)] = check_result(
                     exercise, check, CheckFailure(message), previous.duration, lambda: []
                 )
+
+    def _reference_function(self, exercise_id: str, name: str) -> Callable[..., Any] | None:
+        """The reference solution's function *name* of an exercise; None without one."""
+        exercise = self.exercises.get(exercise_id)
+        if exercise is None:
+            return None
+        try:
+            found = getattr(self.catalog(exercise).reference, name, None)
+        except CourseError:
+            return None
+        return found if callable(found) else None
 
     def _explain(self, exercise: Exercise) -> list[Any]:
         module = self._modules.get(exercise.id)

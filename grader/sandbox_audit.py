@@ -18,22 +18,52 @@ same answers; a function that answered a probe differently from how it answers
 the same input without the history before it fails the check. Nothing here
 compares with the reference solution, so public checks give the same verdict
 for students and for the official grading.
+
+A forward function can also recognise probes without any history, from the batch
+they come in: a ``map`` request holds all of a gradient check's probes, and student
+code can find it on its own stack. Its answers then depend on its arguments and the
+batch alone, and the replay gets the same ones. Where the reference solution is at
+hand (official grading), :func:`disagreements` therefore compares every probe's answer
+with the reference's for the same input. A function that is simply wrong differs
+there too, so a check with such a probe asks that one input again on its own, as the
+first request of the fresh process, where no batch and no history can be seen
+(:func:`alone_requests`); :func:`verify_alone` requires the same answer as in the batch.
+A wrong forward function gives it; one that read its batch does not, and the check
+fails. A student's own ``grader check`` has no reference, so there only the replay
+guards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
 from grader.errors import CheckFailure
 
-__all__ = ["PROBE_DISTANCE", "ProbeAudit", "audit_requests", "replay_requests", "verify_replies"]
+__all__ = [
+    "PROBE_DISTANCE",
+    "ProbeAudit",
+    "alone_requests",
+    "audit_requests",
+    "disagreements",
+    "replay_requests",
+    "verify_alone",
+    "verify_replies",
+]
 
 PROBE_DISTANCE = 1e-3
 WINDOW = 4
 RTOL = 1e-12
+# How far a probe's answer may be from the reference's and still agree with it.
+AGREE_RTOL = 1e-9
+AGREE_ATOL = 1e-12
+_DIFFERENT_ALONE = (
+    "{function} gave a different result for one of the gradient check's inputs when that "
+    "input was asked alone, in a fresh process, than inside the check's batch of calls: "
+    "its result must depend only on its arguments, not on the other calls of the check"
+)
 
 
 class CallRecord(Protocol):
@@ -138,6 +168,94 @@ def verify_replies(
             failures[where] = str(failure)
         start += count
     return failures
+
+
+Where = tuple[str, str]
+
+
+def disagreements(
+    probes: Mapping[Where, Sequence[CallRecord]],
+    reference: Callable[[str, str], Callable[..., Any] | None],
+) -> dict[Where, CallRecord]:
+    """Per (module key, check): the first probe whose answer is not the reference's.
+
+    *reference* gives the reference function of a module key and name, or None when
+    there is none; such probes are skipped, as are those the reference cannot answer.
+    """
+    found: dict[Where, CallRecord] = {}
+    for where, records in probes.items():
+        for record in records:
+            trusted = reference(where[0], record.function)
+            if trusted is None:
+                continue
+            try:
+                with np.errstate(all="ignore"):
+                    want = trusted(*_copies(record.args), **_copies_of(record.kwargs))
+            except Exception:
+                continue
+            if not _agrees(record.result, want):
+                found[where] = record
+                break
+    return found
+
+
+def alone_requests(suspects: Mapping[Where, CallRecord]) -> tuple[dict[str, Any], ...]:
+    """One ``call`` request per entry of *suspects*: its input, asked on its own."""
+    return tuple(
+        {
+            "op": "call",
+            "key": key,
+            "fn": record.function,
+            "args": tuple(record.args),
+            "kwargs": dict(record.kwargs),
+        }
+        for (key, _check), record in suspects.items()
+    )
+
+
+def verify_alone(
+    suspects: Mapping[Where, CallRecord], replies: Sequence[Any]
+) -> dict[Where, str]:
+    """Which (module key, check) answered its input asked alone otherwise than in its batch."""
+    failures: dict[Where, str] = {}
+    for index, (where, record) in enumerate(suspects.items()):
+        reply = replies[index] if index < len(replies) else None
+        answer = reply["ok"] if isinstance(reply, dict) and "ok" in reply else _FAILED
+        if not _same(record.result, answer):
+            failures[where] = _DIFFERENT_ALONE.format(function=record.function)
+    return failures
+
+
+def _copies(values: Sequence[Any]) -> list[Any]:
+    return [v.copy() if isinstance(v, np.ndarray) else v for v in values]
+
+
+def _copies_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in values.items()}
+
+
+def _agrees(got: Any, want: Any) -> bool:
+    """*got* is *want* up to floating-point rounding (same kinds, shapes and dtype kinds)."""
+    if isinstance(want, tuple):
+        return (
+            isinstance(got, tuple)
+            and len(got) == len(want)
+            and all(_agrees(g, w) for g, w in zip(got, want, strict=True))
+        )
+    if isinstance(want, np.ndarray) or isinstance(got, np.ndarray):
+        if not (isinstance(got, np.ndarray) and isinstance(want, np.ndarray)):
+            return False
+        if got.shape != want.shape:
+            return False
+        if got.dtype.kind not in "fiub" or want.dtype.kind not in "fiub":
+            return bool(np.array_equal(got, want))
+        with np.errstate(all="ignore"):
+            return bool(
+                np.allclose(got, want, rtol=AGREE_RTOL, atol=AGREE_ATOL, equal_nan=True)
+            )
+    if isinstance(got, (int, float)) and isinstance(want, (int, float)):
+        return bool(np.isclose(got, want, rtol=AGREE_RTOL, atol=AGREE_ATOL, equal_nan=True))
+    return type(got) is type(want) and bool(got == want)
 
 
 def _answers(reply: Any) -> tuple[Any, ...]:

@@ -1,11 +1,22 @@
-"""Which calls the probe audit picks out as finite-difference probes."""
+"""Which calls the probe audit picks out as finite-difference probes, and which of them
+it asks again alone."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from grader.sandbox_audit import PROBE_DISTANCE, WINDOW, ProbeAudit
+from grader.grading import grade_submissions
+from grader.sandbox import SandboxLimits
+from grader.sandbox_audit import (
+    PROBE_DISTANCE,
+    WINDOW,
+    ProbeAudit,
+    alone_requests,
+    disagreements,
+    verify_alone,
+)
 from grader.student import CallRecord
+from grader.submission import Submission
 
 
 def call(x, *rest, function="f", **kwargs):
@@ -79,3 +90,73 @@ def test_recent_history_pairs_with_new_calls_and_each_call_is_audited_once():
     assert audit.probes([first], [second]) == [first, second]
     third = call(x - 1e-6)
     assert audit.probes([first, second], [third]) == [third]
+
+
+def test_only_probes_that_the_reference_answers_otherwise_are_asked_again_alone():
+    x = np.linspace(-1.0, 1.0, 5)
+    good = CallRecord("double", (x,), {}, 2 * x)
+    rounded = CallRecord("double", (x,), {}, 2 * x * (1 + 1e-13))
+    wrong = CallRecord("double", (x + 1e-6,), {}, 3 * x)
+    probes = {("m", "honest"): [good, rounded], ("m", "faked"): [good, wrong, good]}
+    reference = {"double": lambda v: 2 * v}
+    suspects = disagreements(probes, lambda key, name: reference.get(name))
+    assert suspects == {("m", "faked"): wrong}
+    (request,) = alone_requests(suspects)
+    assert request["op"] == "call" and request["fn"] == "double"
+    assert request["args"][0] is wrong.args[0]
+    assert disagreements(probes, lambda key, name: None) == {}
+
+
+def test_an_input_asked_alone_must_get_the_answer_it_got_in_its_batch():
+    x = np.arange(3.0)
+    suspects = {
+        ("m", "a"): CallRecord("f", (x,), {}, x + 1),
+        ("m", "b"): CallRecord("f", (x,), {}, x),
+    }
+    failures = verify_alone(suspects, [{"ok": x + 1}, {"ok": x + 1}])
+    assert list(failures) == [("m", "b")]
+    assert "asked alone, in a fresh process" in failures[("m", "b")]
+    assert list(verify_alone(suspects, [{"ok": x + 1}])) == [("m", "b")]
+
+
+def test_a_wrong_forward_with_a_backward_that_matches_it_keeps_its_gradient_checks(
+    course, sandbox, tmp_path
+):
+    # Honestly wrong, not faking: official grading gives the public gradient check the
+    # verdict the student's own check gave, though every probe differs from the reference.
+    (tmp_path / "weight_sign.py").write_text(CONSISTENT_BUT_WRONG)
+    public, everything = (
+        grade_submissions(
+            course,
+            [Submission("s", tmp_path)],
+            exercises=["weight_sign"],
+            public_only=public_only,
+            backend_factory=sandbox.factory(SandboxLimits.of(course)),
+        )[0]
+        for public_only in (True, False)
+    )
+    for result in (public, everything):
+        checks = {c.name: c.status for e in result.exercises for c in e.checks}
+        assert checks["forward_values"] == "failed"
+        assert checks["backward_gradcheck"] == "passed"
+
+
+CONSISTENT_BUT_WRONG = '''
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    return x @ w + 2 * b
+
+
+def affine_backward(dout, x, w):
+    return dout @ w.T, x.T @ dout, 2 * dout.sum(axis=0)
+
+
+def dw_sign(x, dout):
+    return (np.sign(x)[:, None] * np.sign(dout)[None, :]).astype(np.int64)
+
+
+def same_sign_fraction(dw):
+    return float(np.mean(~(np.any(dw > 0, axis=0) & np.any(dw < 0, axis=0))))
+'''

@@ -61,3 +61,20 @@ def test_a_forward_pass_that_detects_probes_fails_the_gradient_check(course, san
     assert gradcheck.status == "failed"
     assert "fresh process" in gradcheck.message
     assert outcome.statuses()["forward_matches_reference"] == "passed"
+
+
+def test_a_forward_pass_that_reads_its_batch_of_probes_fails_the_gradient_checks(
+    course, sandbox, tmp_path
+):
+    outcome = grade_hostile(
+        course,
+        sandbox,
+        prepare("batch_probe_detector", tmp_path),
+        twin="wrong_dw",
+        exercise="weight_sign",
+    )
+    gradchecks = {n: c for n, c in outcome.checks.items() if "gradcheck" in n}
+    assert gradchecks
+    for check in gradchecks.values():
+        assert check.status == "failed", check.name
+    assert outcome.statuses()["forward_values"] == "passed"
