@@ -92,3 +92,22 @@ def test_a_result_holding_one_array_twice_arrives_as_two_arrays(sandbox, tmp_pat
         assert first is not second
     finally:
         backend.close()
+
+
+def test_numpy_functions_that_import_more_of_numpy_work_in_the_sandbox(sandbox, tmp_path):
+    (tmp_path / "stats.py").write_text(
+        "import numpy as np\n\n\n"
+        "def summary(x):\n"
+        "    fit = np.polynomial.Polynomial.fit(x, x, 1)\n"
+        "    return (np.median(x), np.percentile(x, 90), np.quantile(x, 0.25),\n"
+        "            np.nanmedian(x), float(fit(1.0)), np.linalg.norm(x))\n"
+    )
+    backend = sandbox.backend(tmp_path, SandboxLimits())
+    try:
+        module = StudentModule("stats", tmp_path / "stats.py", ("summary",), backend)
+        x = np.arange(11.0)
+        got = module.call("summary", x)
+        want = (5.0, 9.0, 2.5, 5.0, 1.0, float(np.linalg.norm(x)))
+        np.testing.assert_allclose(np.array(got, dtype=float), want)
+    finally:
+        backend.close()
