@@ -250,12 +250,22 @@ def _agrees(got: Any, want: Any) -> bool:
         if got.dtype.kind not in "fiub" or want.dtype.kind not in "fiub":
             return bool(np.array_equal(got, want))
         with np.errstate(all="ignore"):
-            return bool(
-                np.allclose(got, want, rtol=AGREE_RTOL, atol=AGREE_ATOL, equal_nan=True)
-            )
-    if isinstance(got, (int, float)) and isinstance(want, (int, float)):
-        return bool(np.isclose(got, want, rtol=AGREE_RTOL, atol=AGREE_ATOL, equal_nan=True))
+            # np.allclose, written out: it costs four times as much, for every probe.
+            near = (np.abs(got - want) <= AGREE_ATOL + AGREE_RTOL * np.abs(want)) | (got == want)
+            return bool(near.all() or (near | (np.isnan(got) & np.isnan(want))).all())
+    if _is_number(got) and _is_number(want):
+        return bool(
+            got == want
+            or abs(got - want) <= AGREE_ATOL + AGREE_RTOL * abs(want)
+            or (got != got and want != want)
+        )
     return type(got) is type(want) and bool(got == want)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def _answers(reply: Any) -> tuple[Any, ...]:

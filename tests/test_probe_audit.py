@@ -11,6 +11,7 @@ from grader.sandbox_audit import (
     PROBE_DISTANCE,
     WINDOW,
     ProbeAudit,
+    _agrees,
     alone_requests,
     disagreements,
     verify_alone,
@@ -160,3 +161,18 @@ def dw_sign(x, dout):
 def same_sign_fraction(dw):
     return float(np.mean(~(np.any(dw > 0, axis=0) & np.any(dw < 0, axis=0))))
 '''
+
+
+def test_agreeing_with_the_reference_allows_rounding_nan_and_infinity_only():
+    x = np.array([1.0, -2.0, np.inf, np.nan])
+    assert _agrees(x * (1 + 1e-12), x)
+    assert not _agrees(x * (1 + 1e-6), x)
+    assert not _agrees(np.array([1.0, -2.0, np.inf, 0.0]), x)
+    assert not _agrees(x[:3], x)
+    assert _agrees((1.0, x), (1.0 + 1e-13, x))
+    assert not _agrees((1.0, x), (x, 1.0))
+    assert _agrees(float("nan"), float("nan"))
+    assert not _agrees(1.0, 1.001)
+    assert not _agrees(x, list(x))
+    assert _agrees(2.0, np.float64(2.0)) and _agrees(3, 3.0)
+    assert not _agrees(True, 1.0)
