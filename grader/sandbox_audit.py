@@ -15,9 +15,9 @@ one fresh process that has only imported the modules they call, and
 :func:`verify_replies` requires every answer to be the same as before; a check
 whose answers differ fails. A function of its arguments alone gives the
 same answers; a function that answered a probe differently from how it answers
-the same input without the history before it fails the check. Nothing here
-compares with the reference solution, so public checks give the same verdict
-for students and for the official grading.
+the same input without the history before it fails the check. The replay
+compares a function only with itself, so it gives the same verdict for
+students and for the official grading.
 
 A forward function can also recognise probes without any history, from the batch
 they come in: a ``map`` request holds all of a gradient check's probes, and student
@@ -247,7 +247,7 @@ def _agrees(got: Any, want: Any) -> bool:
             return False
         if got.shape != want.shape:
             return False
-        if got.dtype.kind not in "fiub" or want.dtype.kind not in "fiub":
+        if got.dtype.kind not in "fiu" or want.dtype.kind not in "fiu":
             return bool(np.array_equal(got, want))
         with np.errstate(all="ignore"):
             # np.allclose, written out: it costs four times as much, for every probe.

@@ -176,3 +176,5 @@ def test_agreeing_with_the_reference_allows_rounding_nan_and_infinity_only():
     assert not _agrees(x, list(x))
     assert _agrees(2.0, np.float64(2.0)) and _agrees(3, 3.0)
     assert not _agrees(True, 1.0)
+    flags = np.array([True, False])
+    assert _agrees(flags, flags.copy()) and not _agrees(flags, ~flags)
