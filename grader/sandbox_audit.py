@@ -35,6 +35,7 @@ guards.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -176,14 +177,20 @@ Where = tuple[str, str]
 def disagreements(
     probes: Mapping[Where, Sequence[CallRecord]],
     reference: Callable[[str, str], Callable[..., Any] | None],
+    pick: Callable[[Sequence[CallRecord]], CallRecord] = secrets.choice,
 ) -> dict[Where, CallRecord]:
-    """Per (module key, check): the first probe whose answer is not the reference's.
+    """Per (module key, check): one of the probes whose answer is not the reference's.
 
     *reference* gives the reference function of a module key and name, or None when
     there is none; such probes are skipped, as are those the reference cannot answer.
+    Of a check's differing probes, *pick* chooses the one to ask alone: by default at
+    random, so that a wrong forward function cannot fake some probes and count on
+    another one being asked. A check gets one: a second input of the same check would
+    find the first in its history.
     """
     found: dict[Where, CallRecord] = {}
     for where, records in probes.items():
+        differing = []
         for record in records:
             trusted = reference(where[0], record.function)
             if trusted is None:
@@ -194,8 +201,9 @@ def disagreements(
             except Exception:
                 continue
             if not _agrees(record.result, want):
-                found[where] = record
-                break
+                differing.append(record)
+        if differing:
+            found[where] = pick(differing)
     return found
 
 

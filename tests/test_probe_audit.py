@@ -106,6 +106,15 @@ def test_only_probes_that_the_reference_answers_otherwise_are_asked_again_alone(
     assert request["op"] == "call" and request["fn"] == "double"
     assert request["args"][0] is wrong.args[0]
     assert disagreements(probes, lambda key, name: None) == {}
+    also_wrong = CallRecord("double", (x - 1e-6,), {}, 4 * x)
+    seen = []
+    chosen = disagreements(
+        {("m", "faked"): [wrong, good, also_wrong]},
+        lambda key, name: reference.get(name),
+        pick=lambda records: seen.append(list(records)) or records[-1],
+    )
+    assert seen == [[wrong, also_wrong]]
+    assert chosen == {("m", "faked"): also_wrong}
 
 
 def test_an_input_asked_alone_must_get_the_answer_it_got_in_its_batch():
