@@ -86,7 +86,11 @@ class FrameReader:
 
 
 class FrameSocket:
-    """Blocking frames on a socket, read with as few system calls as possible."""
+    """Blocking frames on a socket, read with as few system calls as possible.
+
+    With *spin* (seconds), a read polls the socket that long without sleeping
+    before it blocks.
+    """
 
     def __init__(self, sock: socket.socket, spin: float = 0.0) -> None:
         self.sock = sock
@@ -95,11 +99,7 @@ class FrameSocket:
         self._reader = FrameReader(1 << 62)
 
     def recv(self) -> tuple[int, bytes] | None:
-        """The next frame; None when the other end closed the socket.
-
-        With *spin*, the socket is polled without sleeping for that many seconds
-        before the call blocks.
-        """
+        """The next frame; None when the other end closed the socket."""
         frame = self._reader.next()
         while frame is None:
             count = self._recv_into()
