@@ -30,7 +30,7 @@ from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.sandbox_audit import (
     alone_requests,
     audit_requests,
-    disagreements,
+    compare_with_reference,
     verify_alone,
     verify_replies,
 )
@@ -223,7 +223,8 @@ class Grading:
 
         A check that passed but whose probes got other answers there fails (see
         :mod:`grader.sandbox_audit`); if the fresh process cannot answer, every probed
-        check that passed fails with the reason.
+        check that passed fails with the reason. In official grading, checks whose
+        answers are all the reference solution's are settled and not asked again.
         """
         probes = {
             (exercise_id, check): records
@@ -233,7 +234,13 @@ class Grading:
         probes = {k: v for k, v in probes.items() if k in self.results and self.results[k].passed}
         if not probes or self.backend is None:
             return
-        suspects = disagreements(probes, self._reference_function) if not self.public_only else {}
+        suspects = {}
+        if not self.public_only:
+            compared = compare_with_reference(probes, self._reference_function)
+            suspects = compared.suspects
+            probes = {k: v for k, v in probes.items() if k not in compared.settled}
+        if not probes:
+            return
         alone = alone_requests(suspects)
         requests, counts = audit_requests(probes)
         try:

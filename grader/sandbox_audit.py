@@ -23,20 +23,23 @@ A forward function can also recognise probes without any history, from the batch
 they come in: a ``map`` request holds all of a gradient check's probes, and student
 code can find it on its own stack. Its answers then depend on its arguments and the
 batch alone, and the replay gets the same ones. Where the reference solution is at
-hand (official grading), :func:`disagreements` therefore compares every probe's answer
-with the reference's for the same input. A function that is simply wrong differs
+hand (official grading), :func:`compare_with_reference` therefore compares every probe's
+answer with the reference's for the same input. A function that is simply wrong differs
 there too, so a check with such a probe asks that one input again on its own, as the
 first request of the fresh process, where no batch and no history can be seen
 (:func:`alone_requests`); :func:`verify_alone` requires the same answer as in the batch.
 A wrong forward function gives it; one that read its batch does not, and the check
-fails. A student's own ``grader check`` has no reference, so there only the replay
-guards.
+fails. A check whose answers all are the reference's, to a few units in the last place,
+is settled: its gradient check compared the student's backward with the true numerical
+gradient, so its replay is left out. A student's own ``grader check`` has no reference,
+so there only the replay guards.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -47,9 +50,10 @@ from grader.errors import CheckFailure
 __all__ = [
     "PROBE_DISTANCE",
     "ProbeAudit",
+    "ReferenceComparison",
     "alone_requests",
     "audit_requests",
-    "disagreements",
+    "compare_with_reference",
     "replay_requests",
     "verify_alone",
     "verify_replies",
@@ -61,6 +65,10 @@ RTOL = 1e-12
 # How far a probe's answer may be from the reference's and still agree with it.
 AGREE_RTOL = 1e-9
 AGREE_ATOL = 1e-12
+# How near all of a check's answers must be to the reference's for its replay to be
+# left out (see compare_with_reference): a few units in the last place of float64.
+SETTLED_RTOL = 1e-13
+SETTLED_ATOL = 1e-15
 _DIFFERENT_ALONE = (
     "{function} gave a different result for one of the gradient check's inputs when that "
     "input was asked alone, in a fresh process, than inside the check's batch of calls: "
@@ -175,36 +183,66 @@ def verify_replies(
 Where = tuple[str, str]
 
 
-def disagreements(
+@dataclass(frozen=True)
+class ReferenceComparison:
+    """What comparing a submission's probe answers with the reference's found.
+
+    *suspects*: per (module key, check), one probe whose answer is not the reference's,
+    to be asked alone. *settled*: the checks whose every probe the reference answered
+    the same way to within :data:`SETTLED_RTOL`; their replay can tell nothing more.
+    """
+
+    suspects: dict[Where, CallRecord]
+    settled: frozenset[Where]
+
+
+def compare_with_reference(
     probes: Mapping[Where, Sequence[CallRecord]],
     reference: Callable[[str, str], Callable[..., Any] | None],
     pick: Callable[[Sequence[CallRecord]], CallRecord] = secrets.choice,
-) -> dict[Where, CallRecord]:
-    """Per (module key, check): one of the probes whose answer is not the reference's.
+) -> ReferenceComparison:
+    """Compare every probe's answer with the reference function's for the same input.
 
     *reference* gives the reference function of a module key and name, or None when
-    there is none; such probes are skipped, as are those the reference cannot answer.
-    Of a check's differing probes, *pick* chooses the one to ask alone: by default at
-    random, so that a wrong forward function cannot fake some probes and count on
-    another one being asked. A check gets one: a second input of the same check would
-    find the first in its history.
+    there is none; such probes are skipped, as are those the reference cannot answer,
+    and their checks are never settled.
+
+    Of a check's probes that differ beyond rounding (:data:`AGREE_RTOL`), *pick*
+    chooses the one to ask alone: by default at random, so that a wrong forward
+    function cannot fake some probes and count on another one being asked. A check
+    gets one: a second input of the same check would find the first in its history.
+
+    A check is settled when all its answers are within ``SETTLED_ATOL + SETTLED_RTOL *
+    |reference|`` of the reference's. Its numerical gradient is then the reference's
+    to within ``sum(|dout| * (SETTLED_ATOL + SETTLED_RTOL * |f|)) / h`` per element,
+    below a gradient check's own tolerance, however the answers were produced: a
+    history or a batch the function read cannot have changed the verdict.
     """
-    found: dict[Where, CallRecord] = {}
+    suspects: dict[Where, CallRecord] = {}
+    settled = set()
     for where, records in probes.items():
         differing = []
+        exact = True
         for record in records:
             trusted = reference(where[0], record.function)
             if trusted is None:
+                exact = False
                 continue
             try:
                 want = expected_value(trusted, record.args, record.kwargs)
             except Exception:
+                exact = False
                 continue
-            if not _agrees(record.result, want):
+            if exact and _agrees(record.result, want, SETTLED_RTOL, SETTLED_ATOL):
+                continue
+            exact = False
+            if not _agrees(record.result, want, AGREE_RTOL, AGREE_ATOL):
                 differing.append(record)
         if differing:
-            found[where] = pick(differing)
-    return found
+            suspects[where] = pick(differing)
+        if exact:
+            settled.add(where)
+    return ReferenceComparison(suspects, frozenset(settled))
 
 
 def alone_requests(suspects: Mapping[Where, CallRecord]) -> tuple[dict[str, Any], ...]:
@@ -234,13 +272,13 @@ def verify_alone(
     return failures
 
 
-def _agrees(got: Any, want: Any) -> bool:
-    """*got* is *want* up to floating-point rounding (same kinds, shapes and dtype kinds)."""
+def _agrees(got: Any, want: Any, rtol: float = AGREE_RTOL, atol: float = AGREE_ATOL) -> bool:
+    """*got* is *want* to within ``atol + rtol * |want|`` (same kinds, shapes and dtype kinds)."""
     if isinstance(want, tuple):
         return (
             isinstance(got, tuple)
             and len(got) == len(want)
-            and all(_agrees(g, w) for g, w in zip(got, want, strict=True))
+            and all(_agrees(g, w, rtol, atol) for g, w in zip(got, want, strict=True))
         )
     if isinstance(want, np.ndarray) or isinstance(got, np.ndarray):
         if not (isinstance(got, np.ndarray) and isinstance(want, np.ndarray)):
@@ -251,12 +289,12 @@ def _agrees(got: Any, want: Any) -> bool:
             return bool(np.array_equal(got, want))
         with np.errstate(all="ignore"):
             # np.allclose, written out: it costs four times as much, for every probe.
-            near = (np.abs(got - want) <= AGREE_ATOL + AGREE_RTOL * np.abs(want)) | (got == want)
+            near = (np.abs(got - want) <= atol + rtol * np.abs(want)) | (got == want)
             return bool(near.all() or (near | (np.isnan(got) & np.isnan(want))).all())
     if _is_number(got) and _is_number(want):
         return bool(
             got == want
-            or abs(got - want) <= AGREE_ATOL + AGREE_RTOL * abs(want)
+            or abs(got - want) <= atol + rtol * abs(want)
             or (got != got and want != want)
         )
     return type(got) is type(want) and bool(got == want)

@@ -13,7 +13,7 @@ from grader.sandbox_audit import (
     ProbeAudit,
     _agrees,
     alone_requests,
-    disagreements,
+    compare_with_reference,
     verify_alone,
 )
 from grader.student import CallRecord
@@ -96,25 +96,45 @@ def test_recent_history_pairs_with_new_calls_and_each_call_is_audited_once():
 def test_only_probes_that_the_reference_answers_otherwise_are_asked_again_alone():
     x = np.linspace(-1.0, 1.0, 5)
     good = CallRecord("double", (x,), {}, 2 * x)
-    rounded = CallRecord("double", (x,), {}, 2 * x * (1 + 1e-13))
+    rounded = CallRecord("double", (x,), {}, 2 * x * (1 + 1e-11))
     wrong = CallRecord("double", (x + 1e-6,), {}, 3 * x)
     probes = {("m", "honest"): [good, rounded], ("m", "faked"): [good, wrong, good]}
     reference = {"double": lambda v: 2 * v}
-    suspects = disagreements(probes, lambda key, name: reference.get(name))
-    assert suspects == {("m", "faked"): wrong}
-    (request,) = alone_requests(suspects)
+    compared = compare_with_reference(probes, lambda key, name: reference.get(name))
+    assert compared.suspects == {("m", "faked"): wrong}
+    assert compared.settled == frozenset()
+    (request,) = alone_requests(compared.suspects)
     assert request["op"] == "call" and request["fn"] == "double"
     assert request["args"][0] is wrong.args[0]
-    assert disagreements(probes, lambda key, name: None) == {}
+    assert compare_with_reference(probes, lambda key, name: None).suspects == {}
     also_wrong = CallRecord("double", (x - 1e-6,), {}, 4 * x)
     seen = []
-    chosen = disagreements(
+    chosen = compare_with_reference(
         {("m", "faked"): [wrong, good, also_wrong]},
         lambda key, name: reference.get(name),
         pick=lambda records: seen.append(list(records)) or records[-1],
     )
     assert seen == [[wrong, also_wrong]]
-    assert chosen == {("m", "faked"): also_wrong}
+    assert chosen.suspects == {("m", "faked"): also_wrong}
+
+
+def test_checks_whose_answers_are_the_references_to_the_last_digits_are_settled():
+    x = np.linspace(-1.0, 1.0, 5)
+    reference = {"double": lambda v: 2 * v}
+    ulps = CallRecord("double", (x,), {}, 2 * x * (1 + 4e-16))
+    rounded = CallRecord("double", (x,), {}, 2 * x * (1 + 1e-11))
+    unknown = CallRecord("triple", (x,), {}, 3 * x)
+    raises = CallRecord("double", (None,), {}, 2 * x)
+    probes = {
+        ("m", "exact"): [ulps, ulps],
+        ("m", "rounded"): [ulps, rounded],
+        ("m", "no reference"): [ulps, unknown],
+        ("m", "reference raised"): [ulps, raises],
+    }
+    compared = compare_with_reference(probes, lambda key, name: reference.get(name))
+    assert compared.settled == frozenset({("m", "exact")})
+    assert compared.suspects == {}
+    assert compare_with_reference(probes, lambda key, name: None).settled == frozenset()
 
 
 def test_an_input_asked_alone_must_get_the_answer_it_got_in_its_batch():
