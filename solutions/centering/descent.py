@@ -42,7 +42,6 @@ weight update (dw1, dw2) lies in a different quadrant (sign pattern) from the
 update before it.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,36 +119,42 @@ def train_neuron(
     loss_target: float = LOSS_TARGET,
     max_steps: int = MAX_STEPS,
 ) -> Run:
-    """Full-batch gradient descent from w = 0, b = 0 until the loss reaches *loss_target*."""
-    n = len(x)
-    w = np.zeros(x.shape[1])
-    b = 0.0
-    weights = [w.copy()]
-    updates: list[np.ndarray] = []
-    reached = diverged = False
+    """Full-batch gradient descent from w = 0, b = 0 until the loss reaches *loss_target*.
+
+    With theta = (w, b), Z = [x, 1], A = Z^T Z / N and c = Z^T y / N, one step is
+    theta <- theta - lr * (A theta - c): linear in theta. In the eigenbasis of A
+    (eigenvalues lam_i, u = V^T theta, d = V^T c) each coordinate moves on its own,
+
+        u_t - u*_i = (1 - lr * lam_i)^t * (u_0 - u*_i),   u*_i = d_i / lam_i,
+
+    and coordinates with lam_i = 0 never move (d_i = 0 there: Z v_i = 0). So every
+    step's weights, update and loss are computed at once rather than step by step.
+    """
+    n, features = x.shape
+    z = np.column_stack([x, np.ones(n)]).astype(np.float64)
+    hessian = z.T @ z / n
+    lam, basis = np.linalg.eigh(hessian)
+    d = basis.T @ (z.T @ y / n)
+    moving = lam > max(float(lam[-1]), 0.0) * 1e-12
+    target = np.where(moving, d / np.where(moving, lam, 1.0), 0.0)
+    start = np.where(moving, -target, 0.0)  # u_0 - u*, with u_0 = 0
+    steps = np.arange(max_steps + 1)
     with np.errstate(all="ignore"):
-        for step in range(max_steps + 1):
-            r = x @ w + b - y
-            loss = 0.5 * float(r @ r) / n
-            if not math.isfinite(loss):
-                diverged = True
-                break
-            if loss <= loss_target:
-                reached = True
-                break
-            if step == max_steps:
-                break
-            update = -lr * (x.T @ r) / n
-            b -= lr * float(r.sum()) / n
-            w = w + update
-            updates.append(update)
-            weights.append(w.copy())
-    path, path_steps = thin_path(np.array(weights), PATH_POINTS)
+        decay = np.power(1.0 - lr * lam[None, :], steps[:, None]) * start
+        floor = 0.5 * (float(y @ y) / n - float(np.sum(np.where(moving, d * target, 0.0))))
+        losses = max(floor, 0.0) + 0.5 * (decay**2 @ lam)
+        stop = ~np.isfinite(losses) | (losses <= loss_target)
+        last = int(np.argmax(stop)) if stop.any() else max_steps
+        reached = bool(losses[last] <= loss_target)
+        diverged = not bool(np.isfinite(losses[last]))
+        theta = (np.where(moving, target, 0.0) + decay[: last + 1]) @ basis.T
+        updates = -lr * (decay[:last] * lam) @ basis.T
+    path, path_steps = thin_path(theta[:, :features], PATH_POINTS)
     return Run(
-        steps=len(updates),
+        steps=last,
         reached=reached,
         diverged=diverged,
-        flips=quadrant_flips(np.array(updates).reshape(-1, x.shape[1])),
+        flips=quadrant_flips(updates[:, :features]),
         path=path,
         path_steps=path_steps,
     )
