@@ -106,7 +106,10 @@ class ProbeAudit:
         known = {id(record): layout for record, layout in self._recent}
         layouts = [known[id(c)] if id(c) in known else self._layout(c) for c in calls]
         self._recent = list(zip(calls, layouts, strict=True))[-WINDOW:]
-        near = _near_pairs(calls, layouts, len(calls) - len(new))
+        if len(new) == 1:
+            near = _near_last(calls, layouts)
+        else:
+            near = _near_pairs(calls, layouts, len(calls) - len(new))
         chosen = [calls[i] for i in sorted(near) if id(calls[i]) not in self._audited]
         self._audited.update(id(c) for c in chosen)
         return chosen
@@ -367,6 +370,42 @@ def _near_pairs(
                 near.update(later[close].tolist())
                 near.update(earlier[close].tolist())
     return near
+
+
+def _near_last(calls: Sequence[CallRecord], layouts: Sequence[_Layout]) -> set[int]:
+    """:func:`_near_pairs` for one new call, the last: compared with each earlier one."""
+    last = len(calls) - 1
+    layout = layouts[last]
+    if layout is None:
+        return set()
+    values = _values(calls[last])
+    near: set[int] = set()
+    with np.errstate(all="ignore"):
+        for j in range(max(0, last - WINDOW), last):
+            other = layouts[j]
+            if (
+                other is not None
+                and other[0] == layout[0]
+                and abs(other[1] - layout[1]) <= PROBE_DISTANCE
+                and _within(values, _values(calls[j]))
+            ):
+                near.update((j, last))
+    return near
+
+
+def _within(values: Sequence[Any], others: Sequence[Any]) -> bool:
+    """Every numeric value is within PROBE_DISTANCE of its counterpart (NaN never is)."""
+    for value, other in zip(values, others, strict=True):
+        if value is other:
+            continue
+        if isinstance(value, np.ndarray):
+            if value.size and not (
+                np.abs(np.subtract(value, other, dtype=np.float64)).max() <= PROBE_DISTANCE
+            ):
+                return False
+        elif type(value) in (int, float) and not abs(value - other) <= PROBE_DISTANCE:
+            return False
+    return True
 
 
 def _values(call: CallRecord) -> Sequence[Any]:

@@ -93,6 +93,25 @@ def test_recent_history_pairs_with_new_calls_and_each_call_is_audited_once():
     assert audit.probes([first, second], [third]) == [third]
 
 
+def test_a_call_made_alone_is_paired_as_it_would_be_in_a_batch():
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=4)
+    choices = [
+        lambda: call(base + rng.choice([0.0, 1e-6, -1e-6, 0.5]) * np.eye(4)[rng.integers(4)]),
+        lambda: call(base, 1.0 + rng.choice([0.0, 1e-6, 1.0])),
+        lambda: call(base.astype(int)),
+        lambda: call(np.array([np.nan, 0, 0, 0])),
+        lambda: call(base, function="g"),
+        lambda: call(base, mode="a"),
+    ]
+    for _ in range(40):
+        calls = [choices[rng.integers(len(choices))]() for _ in range(6)]
+        alone = ProbeAudit()
+        singly = [alone.probes(calls[:i], [c]) for i, c in enumerate(calls)]
+        together = ProbeAudit().probes([], calls)
+        assert {id(c) for found in singly for c in found} == {id(c) for c in together}
+
+
 def test_only_probes_that_the_reference_answers_otherwise_are_asked_again_alone():
     x = np.linspace(-1.0, 1.0, 5)
     good = CallRecord("double", (x,), {}, 2 * x)
