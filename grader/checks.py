@@ -122,6 +122,7 @@ def _gradcheck(
     dout = draw_input(dout_spec, rng, params, shape=output.shape)
     grads = student.call(check.backward, dout, *values, **kwargs)
     call = _call_text(check.backward, ["dout", *names], kwargs)
+    numericals: tuple[np.ndarray, ...] | None = None
     for index, wrt in enumerate(check.gradients):
         position = names.index(wrt)
         analytic = grads
@@ -140,7 +141,13 @@ def _gradcheck(
 
             numerical = dout * numerical_elementwise(moved, values[position], h=check.eps)
         else:
-            numerical = numerical_vjp(forward_many, tuple(values), position, dout, h=check.eps)
+            if numericals is None:
+                # every gradient's probes in one batch, once the backward's answer is known good
+                positions = tuple(names.index(name) for name in check.gradients)
+                numericals = numerical_vjp(
+                    forward_many, tuple(values), positions, dout, h=check.eps
+                )
+            numerical = numericals[index]
         label = call if len(check.gradients) == 1 else f"{call}, gradient of {wrt}"
         compare_gradients(
             numerical, analytic, name=label, rtol=check.rtol, atol=check.atol

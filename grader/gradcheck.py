@@ -3,8 +3,8 @@
 * :func:`numerical_elementwise` gets every per-element derivative of an
   elementwise function from two forward calls, ``f(x + h)`` and ``f(x - h)``.
 * :func:`numerical_vjp` gets ``dL/d arg`` for ``L = sum(dout * f(args))`` by
-  perturbing each element of one argument; all the perturbed inputs go to the
-  forward function in one batched call.
+  perturbing each element of one argument, or of several; all the perturbed
+  inputs go to the forward function in one batched call.
 * :func:`compare_gradients` returns a :class:`GradCheckResult`: which elements
   disagree, the numerical and the analytic value, the largest relative error.
   Nothing here prints.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -48,6 +48,7 @@ def numerical_elementwise(
     return derivative
 
 
+@overload
 def numerical_vjp(
     forward_many: Callable[[Sequence[tuple[Any, ...]]], Sequence[Any]],
     args: tuple[Any, ...],
@@ -56,27 +57,65 @@ def numerical_vjp(
     *,
     h: float = H,
     name: str = "the forward function",
-) -> np.ndarray:
+) -> np.ndarray: ...
+
+
+@overload
+def numerical_vjp(
+    forward_many: Callable[[Sequence[tuple[Any, ...]]], Sequence[Any]],
+    args: tuple[Any, ...],
+    wrt: Sequence[int],
+    dout: np.ndarray,
+    *,
+    h: float = H,
+    name: str = "the forward function",
+) -> tuple[np.ndarray, ...]: ...
+
+
+def numerical_vjp(
+    forward_many: Callable[[Sequence[tuple[Any, ...]]], Sequence[Any]],
+    args: tuple[Any, ...],
+    wrt: int | Sequence[int],
+    dout: np.ndarray,
+    *,
+    h: float = H,
+    name: str = "the forward function",
+) -> np.ndarray | tuple[np.ndarray, ...]:
     """``dL/d args[wrt]`` for ``L = sum(dout * f(*args))`` by central differences.
 
     *forward_many* takes a list of argument tuples and returns the list of
-    outputs, so that all ``2 * args[wrt].size`` evaluations cost one call.
+    outputs, so that all ``2 * args[wrt].size`` evaluations cost one call. With a
+    sequence of positions for *wrt*, the gradients of all of them come from one
+    call of *forward_many* and are returned as a tuple, in that order.
     *name* is how messages call the forward function.
     """
-    base = np.asarray(args[wrt], dtype=np.float64)
+    positions = (wrt,) if isinstance(wrt, int) else tuple(wrt)
+    bases = [np.asarray(args[at], dtype=np.float64) for at in positions]
     calls: list[tuple[Any, ...]] = []
-    for index in np.ndindex(base.shape):
-        for step in (h, -h):
-            moved = base.copy()
-            moved[index] += step
-            calls.append((*args[:wrt], moved, *args[wrt + 1 :]))
+    for at, base in zip(positions, bases, strict=True):
+        for index in np.ndindex(base.shape):
+            for step in (h, -h):
+                moved = base.copy()
+                moved[index] += step
+                calls.append((*args[:at], moved, *args[at + 1 :]))
     if not calls:
-        return np.zeros_like(base)
-    outputs = [expect_array(out, name=name, shape=np.shape(dout)) for out in forward_many(calls)]
-    stacked = np.stack(outputs).astype(np.float64, copy=False).reshape(len(outputs), -1)
+        zeros = tuple(np.zeros_like(base) for base in bases)
+        return zeros[0] if isinstance(wrt, int) else zeros
     upstream = np.asarray(dout, dtype=np.float64).ravel()
-    grad: np.ndarray = ((stacked[0::2] - stacked[1::2]) @ upstream) / (2 * h)
-    return grad.reshape(base.shape)
+    outputs = [expect_array(out, name=name, shape=np.shape(dout)) for out in forward_many(calls)]
+    grads = []
+    start = 0
+    for base in bases:
+        count = 2 * base.size
+        if not count:
+            grads.append(np.zeros_like(base))
+            continue
+        mine = outputs[start : start + count]
+        start += count
+        stacked = np.stack(mine).astype(np.float64, copy=False).reshape(count, -1)
+        grad: np.ndarray = ((stacked[0::2] - stacked[1::2]) @ upstream) / (2 * h)
+        grads.append(grad.reshape(base.shape))
+    return grads[0] if isinstance(wrt, int) else tuple(grads)
 
 
 def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> np.ndarray:

@@ -50,6 +50,26 @@ def test_vjp_batches_every_perturbation_into_one_call():
     np.testing.assert_allclose(dx, dout @ w.T, rtol=1e-7)
 
 
+def test_vjp_of_several_arguments_costs_one_call():
+    rng = np.random.default_rng(1)
+    x, w, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
+    dout = rng.normal(size=(3, 2))
+    batches = []
+
+    def forward_many(calls):
+        batches.append(len(calls))
+        return [a @ b_ + c for a, b_, c in calls]
+
+    db, dx, dw = numerical_vjp(forward_many, (x, w, b), (2, 0, 1), dout)
+    assert batches == [2 * (b.size + x.size + w.size)]
+    np.testing.assert_allclose(dx, dout @ w.T, rtol=1e-7)
+    np.testing.assert_allclose(dw, x.T @ dout, rtol=1e-7)
+    np.testing.assert_allclose(db, dout.sum(axis=0), rtol=1e-7)
+    empty = np.zeros((0, 4))
+    none = numerical_vjp(forward_many, (x, w, empty), (2,), dout)
+    assert len(batches) == 1 and none[0].shape == (0, 4)
+
+
 def test_compare_reports_which_elements_and_the_largest_error():
     numerical = np.array([[1.0, 2.0], [3.0, 4.0]])
     analytic = numerical.copy()
