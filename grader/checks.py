@@ -108,9 +108,7 @@ def _gradcheck(
             return student.call(check.forward, *a, **kwargs)
 
         def forward_many(calls: Sequence[tuple[Any, ...]]) -> list[Any]:
-            if kwargs:
-                return [forward(*c) for c in calls]
-            return student.map(check.forward, calls)
+            return student.map(check.forward, calls, kwargs)
 
     output = forward(*values)
     if not isinstance(output, np.ndarray):
@@ -139,7 +137,16 @@ def _gradcheck(
             def moved(z: np.ndarray, at: int = position) -> Any:
                 return forward(*values[:at], z, *values[at + 1 :])
 
-            numerical = dout * numerical_elementwise(moved, values[position], h=check.eps)
+            def moved_many(zs: Sequence[np.ndarray], at: int = position) -> list[Any]:
+                return forward_many([(*values[:at], z, *values[at + 1 :]) for z in zs])
+
+            numerical = dout * numerical_elementwise(
+                moved,
+                values[position],
+                h=check.eps,
+                name=_call_text(check.forward, names, kwargs),
+                forward_many=moved_many,
+            )
         else:
             if numericals is None:
                 # every gradient's probes in one batch, once the backward's answer is known good

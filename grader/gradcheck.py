@@ -34,16 +34,31 @@ H = 1e-6
 
 
 def numerical_elementwise(
-    forward: Callable[[np.ndarray], Any], x: np.ndarray, *, h: float = H, name: str = ""
+    forward: Callable[[np.ndarray], Any],
+    x: np.ndarray,
+    *,
+    h: float = H,
+    name: str = "",
+    forward_many: Callable[[Sequence[np.ndarray]], Sequence[Any]] | None = None,
 ) -> np.ndarray:
     """Per-element derivative f'(x) of an elementwise *forward*, from two calls.
 
-    *name* is how messages call the forward function (default: its ``__name__``).
+    With *forward_many* (a function of a list of inputs that returns the list of
+    outputs, such as a ``student.map``), both calls are made as one, and *forward*
+    is not called. *name* is how messages call the forward function (default:
+    *forward*'s ``__name__``).
     """
     x = np.asarray(x, dtype=np.float64)
     name = name or getattr(forward, "__name__", "the forward function")
-    plus = expect_array(forward(x + h), name=name, shape=x.shape).astype(np.float64)
-    minus = expect_array(forward(x - h), name=name, shape=x.shape).astype(np.float64)
+    if forward_many is None:
+        outputs: Sequence[Any] = [forward(x + h), forward(x - h)]
+    else:
+        outputs = forward_many([x + h, x - h])
+        if len(outputs) != 2:
+            raise CheckFailure(f"{name}: {len(outputs)} results for 2 inputs")
+    plus, minus = (
+        expect_array(out, name=name, shape=x.shape).astype(np.float64) for out in outputs
+    )
     derivative: np.ndarray = (plus - minus) / (2 * h)
     return derivative
 

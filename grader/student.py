@@ -11,7 +11,7 @@ can compare the submission with the course's known mistakes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -149,10 +149,18 @@ class StudentModule:
         self._record(record)
         return reply["ok"]
 
-    def map(self, name: str, calls: Sequence[tuple[Any, ...]]) -> list[Any]:
-        """Call *name* once per argument tuple in *calls*, in one round trip."""
+    def map(
+        self,
+        name: str,
+        calls: Sequence[tuple[Any, ...]],
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> list[Any]:
+        """Call *name* once per argument tuple in *calls*, in one round trip.
+
+        Every call also gets the keyword arguments *kwargs*.
+        """
         batch: tuple[tuple[tuple[Any, ...], dict[str, Any]], ...] = tuple(
-            (tuple(args), {}) for args in calls
+            (tuple(args), dict(kwargs or {})) for args in calls
         )
         reply = self._request({"op": "map", "fn": name, "calls": batch})
         results = list(reply["ok"])

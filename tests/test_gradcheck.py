@@ -33,6 +33,27 @@ def test_elementwise_uses_two_forward_calls_and_matches_the_derivative():
     assert np.max(relative_error(numerical, s * (1 - s))) < 1e-7
 
 
+def test_elementwise_with_a_batched_forward_makes_one_call():
+    batches = []
+
+    def forward_many(inputs):
+        batches.append([x.copy() for x in inputs])
+        return [_sigmoid(x) for x in inputs]
+
+    def forward(x):
+        raise AssertionError("not called when forward_many is given")
+
+    x = np.linspace(-5, 5, 11)
+    numerical = numerical_elementwise(forward, x, forward_many=forward_many)
+    assert len(batches) == 1 and len(batches[0]) == 2
+    s = _sigmoid(x)
+    assert np.max(relative_error(numerical, s * (1 - s))) < 1e-7
+    with pytest.raises(CheckFailure, match="sig: 1 results for 2 inputs"):
+        numerical_elementwise(forward, x, name="sig", forward_many=lambda inputs: [x])
+    with pytest.raises(CheckFailure, match="sig"):
+        numerical_elementwise(forward, x, name="sig", forward_many=lambda inputs: [x, x[:3]])
+
+
 def test_vjp_batches_every_perturbation_into_one_call():
     rng = np.random.default_rng(0)
     x, w, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)

@@ -35,8 +35,8 @@ def warns():
     return 1
 
 
-def naive(x):
-    return 1.0 / (1.0 + np.exp(-x))
+def naive(x, scale=1.0):
+    return scale / (1.0 + np.exp(-x))
 
 
 def twice(x):
@@ -58,6 +58,9 @@ def test_an_overflow_warning_is_never_an_error_even_after_a_function_asked_for_o
         np.testing.assert_array_equal(module.call("naive", x), [0.0, 0.5, 1.0])
         (again,) = module.map("naive", [(x,)])
         np.testing.assert_array_equal(again, [0.0, 0.5, 1.0])
+        scaled = module.map("naive", [(x,), (-x,)], {"scale": 2.0})
+        np.testing.assert_array_equal(scaled[0], [0.0, 1.0, 2.0])
+        np.testing.assert_array_equal(scaled[1], [2.0, 1.0, 0.0])
     finally:
         backend.close()
 

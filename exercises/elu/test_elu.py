@@ -62,22 +62,27 @@ def test_saturation(student):
         expect_close(slope[positive], np.ones(int(positive.sum())), name=f"{grad_call} for x >= 40")
 
 
-def _checked_elu(student, alpha=None):
-    """student.elu with alpha fixed (the default when None), its result validated."""
-    name = "elu(x)" if alpha is None else f"elu(x, alpha={alpha:g})"
+def _elu_forward(student, alpha=None):
+    """student.elu with alpha fixed (the default when None): on one input, and on a list
+    of inputs in one round trip."""
+    kwargs = {} if alpha is None else {"alpha": alpha}
 
     def forward(z):
-        out = student.elu(z) if alpha is None else student.elu(z, alpha=alpha)
-        return expect_array(out, name=name, shape=z.shape)
+        return student.elu(z, **kwargs)
 
-    return forward
+    def forward_many(inputs):
+        return student.map("elu", [(z,) for z in inputs], kwargs)
+
+    return forward, forward_many
 
 
 def test_backward_gradcheck(student, rng):
     for alpha in (None, 2.0):
         x = sample_away_from_kinks(rng, (4, 5), kinks=(0.0,), scale=2.0)
         dout = rng.normal(size=x.shape)
-        numerical = dout * numerical_elementwise(_checked_elu(student, alpha), x)
+        forward, forward_many = _elu_forward(student, alpha)
+        name = "elu(x)" if alpha is None else f"elu(x, alpha={alpha:g})"
+        numerical = dout * numerical_elementwise(forward, x, name=name, forward_many=forward_many)
         if alpha is None:
             analytic = student.elu_backward(dout, x)
             name = "elu_backward(dout, x)"

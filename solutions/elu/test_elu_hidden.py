@@ -31,15 +31,17 @@ def _extreme_inputs(rng, shape, extra=()):
     return rng.permutation(np.concatenate([normal, wide, fixed])).reshape(shape)
 
 
-def _checked_elu(student, alpha):
-    """student.elu with alpha fixed, its result validated."""
+def _elu_forward(student, alpha):
+    """student.elu with alpha fixed: on one input, and on a list of inputs in one round trip."""
+    kwargs = {"alpha": alpha}
 
     def forward(z):
-        return expect_array(
-            student.elu(z, alpha=alpha), name=f"elu(x, alpha={alpha:g})", shape=z.shape
-        )
+        return student.elu(z, **kwargs)
 
-    return forward
+    def forward_many(inputs):
+        return student.map("elu", [(z,) for z in inputs], kwargs)
+
+    return forward, forward_many
 
 
 def test_forward_matches_reference(student, reference, rng):
@@ -79,7 +81,10 @@ def test_backward_gradcheck_alphas(student, rng):
     for alpha in _alphas(rng):
         x = sample_away_from_kinks(rng, (5, 6), kinks=(0.0,), scale=3.0)
         dout = rng.normal(size=x.shape)
-        numerical = dout * numerical_elementwise(_checked_elu(student, alpha), x)
+        forward, forward_many = _elu_forward(student, alpha)
+        numerical = dout * numerical_elementwise(
+            forward, x, name=f"elu(x, alpha={alpha:g})", forward_many=forward_many
+        )
         compare_gradients(
             numerical,
             student.elu_backward(dout, x, alpha=alpha),
