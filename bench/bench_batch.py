@@ -1,6 +1,7 @@
 """Throughput, per-submission time and peak memory of `grader grade`, against baselines.
 
-Run: python bench/bench_batch.py [--sizes 200 1000] [--jobs N] [--sample 20] [--write]
+Run: python bench/bench_batch.py [--sizes 200 1000] [--jobs N] [--sample 20]
+     [--against REV [--rounds 3]] [--write]
 
 For each size a class is generated (every student submits all four modules, each the
 reference solution or a correct style from tests/submissions; one student in three has a
@@ -21,7 +22,9 @@ Baselines, measured in the same run on the same submissions:
 * `otter run` per submission, when the `otter` command is installed: otter grades one .py
   file per run, so `grader export otter` builds one autograder per exercise and a
   submission costs the sum of one `otter run` per exercise (or, with --otter-autograder
-  ZIP, one run of that zip on each submission's first module).
+  ZIP, one run of that zip on each submission's first module);
+* with --against REV, the same grading of the smallest class by the code of git revision
+  REV (a temporary worktree), in turns with this tree's, --rounds times each.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -157,6 +161,77 @@ def measure_batch(size: int, jobs: int, work: Path) -> dict[str, object]:
     }
 
 
+@dataclass
+class Against:
+    """Wall times of this tree's and of an earlier commit's `grader grade`, by name."""
+
+    commit: str
+    size: int
+    rounds: int
+    walls: dict[str, list[float]]
+
+
+def measure_against(
+    revision: str, source: Path, size: int, jobs: int, rounds: int, work: Path
+) -> Against:
+    """`grader grade` of this tree and of *revision*'s, in turns, on the same class.
+
+    *revision*'s tree is a git worktree whose package comes first on PYTHONPATH, so its
+    workers, zygotes and sandboxes run its code on its own course files.
+    """
+    tree = work / "against"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), revision],
+        check=True, capture_output=True,
+    )
+    commit = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    walls: dict[str, list[float]] = {"this tree": [], commit: []}
+    try:
+        for turn in range(rounds):
+            for name, root in (("this tree", ROOT), (commit, tree)):
+                out = work / f"against-out-{turn}-{len(walls[name])}-{name.replace(' ', '-')}"
+                env = {**os.environ, "PYTHONPATH": str(root)}
+                command = [
+                    sys.executable, "-m", "grader.cli", "--course", str(root), "grade",
+                    str(source), "-o", str(out), "--no-reports", "-j", str(jobs),
+                ]
+                started = time.perf_counter()
+                done = subprocess.run(command, env=env, capture_output=True, text=True)
+                if done.returncode != 0:
+                    sys.exit(f"grader grade of {name} failed:\n{done.stderr[-3000:]}")
+                walls[name].append(time.perf_counter() - started)
+                shutil.rmtree(out)
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+            check=False, capture_output=True,
+        )
+    return Against(commit, size, rounds, walls)
+
+
+def against_text(measured: Against, jobs: int) -> str:
+    size = measured.size
+    lines = [
+        f"`grader grade` of the same {size}-submission class with -j {jobs}, this tree and "
+        f"commit {measured.commit} in turns, {measured.rounds} rounds:",
+        "",
+        "| code | median wall (s) | submissions/s | every run (s) |",
+        "|---|---|---|---|",
+    ]
+    medians = {name: statistics.median(times) for name, times in measured.walls.items()}
+    for name, times in measured.walls.items():
+        lines.append(
+            f"| {name} | {medians[name]:.1f} | {size / medians[name]:.1f} "
+            f"| {', '.join(f'{t:.1f}' for t in times)} |"
+        )
+    this, other = medians["this tree"], medians[measured.commit]
+    lines += ["", f"- Throughput of this tree: {other / this:.2f}x commit {measured.commit}'s."]
+    return "\n".join(lines) + "\n"
+
+
 def measure_reports(out: Path, jobs: int) -> tuple[float, int]:
     """Wall time and report count of `grader report OUT`: every report drawn again."""
     wall, _peak, done = run_measured(grader_command("report", str(out), "-j", str(jobs)))
@@ -234,6 +309,11 @@ def main() -> None:
         "--otter-autograder", type=Path,
         help="an Otter autograder zip (default: one per exercise from `grader export otter`)",
     )
+    parser.add_argument(
+        "--against", metavar="REV",
+        help="also grade the smallest class with this git revision's code, in turns",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="turns each for --against")
     parser.add_argument("--write", action="store_true", help="record the figures in RESULTS.md")
     args = parser.parse_args()
     command = "python bench/bench_batch.py " + " ".join(
@@ -249,6 +329,12 @@ def main() -> None:
         otter, otter_seconds = measure_otter(
             students, min(args.sample, 5), args.otter_autograder, work
         )
+        against = None
+        if args.against:
+            against = measure_against(
+                args.against, Path(str(runs[0]["source"])), int(str(runs[0]["size"])),
+                args.jobs, args.rounds, work,
+            )
     lines = [
         "| submissions | wall (s) | submissions/s | median per submission in a worker (s) "
         "| peak RSS of the process tree (MB) |",
@@ -293,6 +379,8 @@ def main() -> None:
         "2 cores).",
     ]
     text = "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
+    if against is not None:
+        text += "\n" + against_text(against, args.jobs)
     print(text)
     if args.write:
         stamp = time.strftime("%Y-%m-%d")
