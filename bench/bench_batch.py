@@ -189,17 +189,27 @@ def measure_against(
         check=True, capture_output=True, text=True,
     ).stdout.strip()
     walls: dict[str, list[float]] = {"this tree": [], commit: []}
+    trees = (("this tree", ROOT), (commit, tree))
     try:
+        for name, root in trees:
+            # run from the tree itself: `python -m` puts the working directory first
+            found = subprocess.run(
+                [sys.executable, "-c", "import grader; print(grader.__file__)"],
+                env={**os.environ, "PYTHONPATH": str(root)}, cwd=root,
+                check=True, capture_output=True, text=True,
+            ).stdout.strip()
+            if not Path(found).resolve().is_relative_to(root.resolve()):
+                sys.exit(f"{name} would import grader from {found}, not from {root}")
         for turn in range(rounds):
-            for name, root in (("this tree", ROOT), (commit, tree)):
-                out = work / f"against-out-{turn}-{len(walls[name])}-{name.replace(' ', '-')}"
+            for name, root in trees:
+                out = work / f"against-out-{turn}-{name.replace(' ', '-')}"
                 env = {**os.environ, "PYTHONPATH": str(root)}
                 command = [
                     sys.executable, "-m", "grader.cli", "--course", str(root), "grade",
                     str(source), "-o", str(out), "--no-reports", "-j", str(jobs),
                 ]
                 started = time.perf_counter()
-                done = subprocess.run(command, env=env, capture_output=True, text=True)
+                done = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True)
                 if done.returncode != 0:
                     sys.exit(f"grader grade of {name} failed:\n{done.stderr[-3000:]}")
                 walls[name].append(time.perf_counter() - started)
