@@ -217,9 +217,10 @@ def compare_with_reference(
 
     A check is settled when all its answers are within ``SETTLED_ATOL + SETTLED_RTOL *
     |reference|`` of the reference's. Its numerical gradient is then the reference's
-    to within ``sum(|dout| * (SETTLED_ATOL + SETTLED_RTOL * |f|)) / h`` per element,
-    below a gradient check's own tolerance, however the answers were produced: a
-    history or a batch the function read cannot have changed the verdict.
+    to within ``sum(|dout| * (SETTLED_ATOL + SETTLED_RTOL * |f|)) / h`` per element:
+    with h = 1e-6 and answers of order one, about 1e-7 per unit of upstream
+    gradient, where a gradient check allows 1e-5 relative. However the answers were
+    produced, a history or a batch the function read cannot have changed the verdict.
     """
     suspects: dict[Where, CallRecord] = {}
     settled = set()
