@@ -54,8 +54,9 @@ def test_elementwise_with_a_batched_forward_makes_one_call():
         numerical_elementwise(forward, x, name="sig", forward_many=lambda inputs: [x, x[:3]])
 
 
-def test_vjp_batches_every_perturbation_into_one_call():
-    rng = np.random.default_rng(0)
+def affine_problem(seed):
+    """Inputs of x @ w + b, an upstream gradient, and a batched forward that counts its batches."""
+    rng = np.random.default_rng(seed)
     x, w, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
     dout = rng.normal(size=(3, 2))
     batches = []
@@ -64,6 +65,11 @@ def test_vjp_batches_every_perturbation_into_one_call():
         batches.append(len(calls))
         return [a @ b_ + c for a, b_, c in calls]
 
+    return (x, w, b), dout, forward_many, batches
+
+
+def test_vjp_batches_every_perturbation_into_one_call():
+    (x, w, b), dout, forward_many, batches = affine_problem(0)
     dw = numerical_vjp(forward_many, (x, w, b), 1, dout)
     assert batches == [2 * w.size]
     np.testing.assert_allclose(dw, x.T @ dout, rtol=1e-7)
@@ -72,15 +78,7 @@ def test_vjp_batches_every_perturbation_into_one_call():
 
 
 def test_vjp_of_several_arguments_costs_one_call():
-    rng = np.random.default_rng(1)
-    x, w, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
-    dout = rng.normal(size=(3, 2))
-    batches = []
-
-    def forward_many(calls):
-        batches.append(len(calls))
-        return [a @ b_ + c for a, b_, c in calls]
-
+    (x, w, b), dout, forward_many, batches = affine_problem(1)
     db, dx, dw = numerical_vjp(forward_many, (x, w, b), (2, 0, 1), dout)
     assert batches == [2 * (b.size + x.size + w.size)]
     np.testing.assert_allclose(dx, dout @ w.T, rtol=1e-7)
