@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.compare import all_close
 from grader.course import Exercise, Mistake
 from grader.errors import CourseError
 from grader.student import CallRecord
@@ -75,7 +76,7 @@ def same_values(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
         y = np.asarray(b, dtype=np.float64)
     except (TypeError, ValueError):
         return False
-    return x.shape == y.shape and bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
+    return x.shape == y.shape and all_close(x, y, rtol, atol)
 
 
 @dataclass

@@ -224,5 +224,8 @@ def test_agreeing_with_the_reference_allows_rounding_nan_and_infinity_only():
     assert not _agrees(x, list(x))
     assert _agrees(2.0, np.float64(2.0)) and _agrees(3, 3.0)
     assert not _agrees(True, 1.0)
+    assert not _agrees(5.0, float("inf")) and _agrees(float("inf"), float("inf"))
+    assert not _agrees(np.array([1.0, 5.0]), np.array([1.0, np.inf]))
+    assert not _agrees(np.array([1.0, 5.0]), np.array([1.0, np.inf]), rtol=1e-13, atol=1e-15)
     flags = np.array([True, False])
     assert _agrees(flags, flags.copy()) and not _agrees(flags, ~flags)
