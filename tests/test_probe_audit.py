@@ -190,6 +190,36 @@ def test_a_wrong_forward_with_a_backward_that_matches_it_keeps_its_gradient_chec
         assert checks["backward_gradcheck"] == "passed"
 
 
+def test_official_grading_of_right_forward_functions_asks_nothing_again(course, sandbox):
+    # A submission whose forward functions are the reference's has every probed check
+    # settled: no fresh child. A student's own check has no reference and replays them.
+    fresh = []
+
+    def counting(submission):
+        backend = sandbox.factory(SandboxLimits.of(course))(submission)
+        original = backend.request
+
+        def request(message, timeout):
+            if message.get("op") == "fresh":
+                fresh.append(len(message["requests"]))
+            return original(message, timeout)
+
+        backend.request = request
+        return backend
+
+    solutions = Submission("s", course.root / "solutions")
+    results = {}
+    for public_only in (False, True):
+        fresh.clear()
+        (result,) = grade_submissions(
+            course, [solutions], public_only=public_only, backend_factory=counting
+        )
+        results[public_only] = list(fresh)
+        assert all(c.status == "passed" for e in result.exercises for c in e.checks)
+    assert results[False] == []
+    assert len(results[True]) == 1 and results[True][0] > 0
+
+
 CONSISTENT_BUT_WRONG = '''
 import numpy as np
 
