@@ -134,10 +134,7 @@ def _gradcheck(
             analytic = grads[wanted]
         if check.elementwise:
 
-            def moved(z: np.ndarray, at: int = position) -> Any:
-                return forward(*values[:at], z, *values[at + 1 :])
-
-            def moved_many(zs: Sequence[np.ndarray], at: int = position) -> list[Any]:
+            def moved(zs: Sequence[np.ndarray], at: int = position) -> list[Any]:
                 return forward_many([(*values[:at], z, *values[at + 1 :]) for z in zs])
 
             numerical = dout * numerical_elementwise(
@@ -145,7 +142,7 @@ def _gradcheck(
                 values[position],
                 h=check.eps,
                 name=_call_text(check.forward, names, kwargs),
-                forward_many=moved_many,
+                batched=True,
             )
         else:
             if numericals is None:

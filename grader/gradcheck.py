@@ -34,28 +34,27 @@ H = 1e-6
 
 
 def numerical_elementwise(
-    forward: Callable[[np.ndarray], Any],
+    forward: Callable[[Any], Any],
     x: np.ndarray,
     *,
     h: float = H,
     name: str = "",
-    forward_many: Callable[[Sequence[np.ndarray]], Sequence[Any]] | None = None,
+    batched: bool = False,
 ) -> np.ndarray:
     """Per-element derivative f'(x) of an elementwise *forward*, from two calls.
 
-    With *forward_many* (a function of a list of inputs that returns the list of
-    outputs, such as a ``student.map``), both calls are made as one, and *forward*
-    is not called. *name* is how messages call the forward function (default:
-    *forward*'s ``__name__``).
+    With *batched*, *forward* takes a list of inputs and returns the list of outputs
+    (a ``student.map``, say), and both probes are made in one call. *name* is how
+    messages call the forward function (default: its ``__name__``).
     """
     x = np.asarray(x, dtype=np.float64)
     name = name or getattr(forward, "__name__", "the forward function")
-    if forward_many is None:
-        outputs: Sequence[Any] = [forward(x + h), forward(x - h)]
-    else:
-        outputs = forward_many([x + h, x - h])
+    if batched:
+        outputs = forward([x + h, x - h])
         if len(outputs) != 2:
             raise CheckFailure(f"{name}: {len(outputs)} results for 2 inputs")
+    else:
+        outputs = [forward(x + h), forward(x - h)]
     plus, minus = (
         expect_array(out, name=name, shape=x.shape).astype(np.float64) for out in outputs
     )

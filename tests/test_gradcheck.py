@@ -40,18 +40,15 @@ def test_elementwise_with_a_batched_forward_makes_one_call():
         batches.append([x.copy() for x in inputs])
         return [_sigmoid(x) for x in inputs]
 
-    def forward(x):
-        raise AssertionError("not called when forward_many is given")
-
     x = np.linspace(-5, 5, 11)
-    numerical = numerical_elementwise(forward, x, forward_many=forward_many)
+    numerical = numerical_elementwise(forward_many, x, batched=True)
     assert len(batches) == 1 and len(batches[0]) == 2
     s = _sigmoid(x)
     assert np.max(relative_error(numerical, s * (1 - s))) < 1e-7
     with pytest.raises(CheckFailure, match="sig: 1 results for 2 inputs"):
-        numerical_elementwise(forward, x, name="sig", forward_many=lambda inputs: [x])
+        numerical_elementwise(lambda inputs: [x], x, name="sig", batched=True)
     with pytest.raises(CheckFailure, match="sig"):
-        numerical_elementwise(forward, x, name="sig", forward_many=lambda inputs: [x, x[:3]])
+        numerical_elementwise(lambda inputs: [x, x[:3]], x, name="sig", batched=True)
 
 
 def affine_problem(seed):
