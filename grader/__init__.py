@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from grader.gradcheck import (
         GradCheckResult,
         compare_gradients,
+        expect_vjp,
         numerical_elementwise,
         numerical_vjp,
         sample_away_from_kinks,
@@ -50,6 +51,7 @@ _MODULES = {
     "gradcheck": (
         "GradCheckResult",
         "compare_gradients",
+        "expect_vjp",
         "numerical_elementwise",
         "numerical_vjp",
         "sample_away_from_kinks",
@@ -83,6 +85,7 @@ __all__ = [
     "expect",
     "expect_array",
     "expect_close",
+    "expect_vjp",
     "grade_submission",
     "grade_submissions",
     "load_course",

@@ -24,7 +24,7 @@ from grader.checkspec import (
 )
 from grader.compare import expect_close, expected_value
 from grader.errors import CheckFailure, CourseError
-from grader.gradcheck import compare_gradients, numerical_elementwise, numerical_vjp
+from grader.gradcheck import compare_gradients, expect_vjp, numerical_elementwise
 from grader.inputs import draw_input, draw_inputs
 from grader.predicates import CallView, check_predicate
 from grader.student import StudentModule
@@ -120,42 +120,52 @@ def _gradcheck(
     dout = draw_input(dout_spec, rng, params, shape=output.shape)
     grads = student.call(check.backward, dout, *values, **kwargs)
     call = _call_text(check.backward, ["dout", *names], kwargs)
-    numericals: tuple[np.ndarray, ...] | None = None
-    for index, wrt in enumerate(check.gradients):
+    analytics = [_analytic(check, grads, index, call) for index in range(len(check.gradients))]
+    labels = [
+        call if len(check.gradients) == 1 else f"{call}, gradient of {wrt}"
+        for wrt in check.gradients
+    ]
+    forward_text = _call_text(check.forward, names, kwargs)
+    if not check.elementwise:
+        expect_vjp(
+            forward_many,
+            tuple(values),
+            [names.index(wrt) for wrt in check.gradients],
+            dout,
+            analytics,
+            names=labels,
+            h=check.eps,
+            rtol=check.rtol,
+            atol=check.atol,
+            name=forward_text,
+        )
+        return
+    for wrt, analytic, label in zip(check.gradients, analytics, labels, strict=True):
         position = names.index(wrt)
-        analytic = grads
-        if check.outputs is not None:
-            wanted = check.outputs[index]
-            if not isinstance(grads, tuple) or not -len(grads) <= wanted < len(grads):
-                raise CheckFailure(
-                    f"{call} should return a tuple with the gradient of {wrt} at position "
-                    f"{wanted}; it returned {type(grads).__name__}"
-                )
-            analytic = grads[wanted]
-        if check.elementwise:
 
-            def moved(zs: Sequence[np.ndarray], at: int = position) -> list[Any]:
-                return forward_many([(*values[:at], z, *values[at + 1 :]) for z in zs])
+        def moved(zs: Sequence[np.ndarray], at: int = position) -> list[Any]:
+            return forward_many([(*values[:at], z, *values[at + 1 :]) for z in zs])
 
-            numerical = dout * numerical_elementwise(
-                moved,
-                values[position],
-                h=check.eps,
-                name=_call_text(check.forward, names, kwargs),
-                batched=True,
-            )
-        else:
-            if numericals is None:
-                # every gradient's probes in one batch, once the backward's answer is known good
-                positions = tuple(names.index(name) for name in check.gradients)
-                numericals = numerical_vjp(
-                    forward_many, tuple(values), positions, dout, h=check.eps
-                )
-            numerical = numericals[index]
-        label = call if len(check.gradients) == 1 else f"{call}, gradient of {wrt}"
+        numerical = dout * numerical_elementwise(
+            moved, values[position], h=check.eps, name=forward_text, batched=True
+        )
         compare_gradients(
             numerical, analytic, name=label, rtol=check.rtol, atol=check.atol
         ).raise_for_failure()
+
+
+def _analytic(check: GradcheckCheck, grads: Any, index: int, call: str) -> Any:
+    """The backward's gradient of ``check.gradients[index]``: all of it, or one of a tuple."""
+    __tracebackhide__ = True
+    if check.outputs is None:
+        return grads
+    wanted = check.outputs[index]
+    if not isinstance(grads, tuple) or not -len(grads) <= wanted < len(grads):
+        raise CheckFailure(
+            f"{call} should return a tuple with the gradient of {check.gradients[index]} "
+            f"at position {wanted}; it returned {type(grads).__name__}"
+        )
+    return grads[wanted]
 
 
 def _matches_reference(
@@ -213,4 +223,3 @@ def _property(
     view = CallView(call=call, output=output, inputs=args, after=after, params=params)
     for predicate in check.expect:
         check_predicate(predicate, view)
-

@@ -7,7 +7,11 @@
   inputs go to the forward function in one batched call.
 * :func:`compare_gradients` returns a :class:`GradCheckResult`: which elements
   disagree, the numerical and the analytic value, the largest relative error.
-  Nothing here prints.
+* :func:`expect_vjp` checks analytic gradients against central differences, first
+  along two random directions (four forward calls whatever the size), and element
+  by element only when that does not settle it.
+
+Nothing here prints.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from grader.errors import CheckFailure
 __all__ = [
     "GradCheckResult",
     "compare_gradients",
+    "expect_vjp",
     "numerical_elementwise",
     "numerical_vjp",
     "relative_error",
@@ -31,6 +36,10 @@ __all__ = [
 ]
 
 H = 1e-6
+# The screen's tolerance, as a fraction of the element-by-element one (see expect_vjp).
+SCREEN_FRACTION = 0.1
+SCREEN_DIRECTIONS = 2
+_SCREEN_SEED = 20261202
 
 
 def numerical_elementwise(
@@ -130,6 +139,96 @@ def numerical_vjp(
         grad: np.ndarray = ((stacked[0::2] - stacked[1::2]) @ upstream) / (2 * h)
         grads.append(grad.reshape(base.shape))
     return grads[0] if isinstance(wrt, int) else tuple(grads)
+
+
+def expect_vjp(
+    forward_many: Callable[[Sequence[tuple[Any, ...]]], Sequence[Any]],
+    args: tuple[Any, ...],
+    wrt: Sequence[int],
+    dout: np.ndarray,
+    analytic: Sequence[Any],
+    *,
+    names: Sequence[str],
+    h: float = H,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    name: str = "the forward function",
+) -> None:
+    """Require ``analytic[i]`` to be ``dL/d args[wrt[i]]`` for ``L = sum(dout * f(args))``.
+
+    The verdict is :func:`compare_gradients`'s for every gradient; ``names[i]`` is
+    what its messages call gradient ``i``, which must be an array of the shape of
+    ``args[wrt[i]]``. It is reached in two steps:
+
+    1. The screen: for each of :data:`SCREEN_DIRECTIONS` random directions ``v`` (a
+       normal array per argument in *wrt*, all moved together), the directional
+       derivative of ``L`` from ``f(args + h v)`` and ``f(args - h v)`` must equal
+       ``sum(analytic * v)`` within ``SCREEN_FRACTION * sum(|v| * (atol + rtol *
+       |analytic|))``, a tenth of what the element-by-element comparison allows.
+       That is four forward calls, in one batch, whatever the arguments' size. When
+       all directions agree, the gradients pass: a wrong gradient ``g + e`` agrees
+       only if ``sum(e * v)`` nearly vanishes for every direction, which for normal
+       ``v`` has a probability of order ``(tolerance / |e|) ** 2``.
+    2. Otherwise (a wrong gradient, but also a NaN, rounding in a large output, or
+       a kink near the input) :func:`numerical_vjp` probes every element, and the
+       first gradient that :func:`compare_gradients` rejects raises its
+       :class:`CheckFailure`, with the mismatched elements.
+    """
+    __tracebackhide__ = True
+    positions = tuple(wrt)
+    if not len(positions) == len(analytic) == len(names):
+        raise ValueError("expect_vjp needs one analytic gradient and one name per position")
+    bases = [np.asarray(args[at], dtype=np.float64) for at in positions]
+    generator = np.random.default_rng(_SCREEN_SEED)
+    directions = [
+        [generator.standard_normal(base.shape) for base in bases] for _ in range(SCREEN_DIRECTIONS)
+    ]
+    calls: list[tuple[Any, ...]] = []
+    for vs in directions:
+        for step in (h, -h):
+            moved = list(args)
+            for at, base, v in zip(positions, bases, vs, strict=True):
+                moved[at] = base + step * v
+            calls.append(tuple(moved))
+    outputs = [expect_array(out, name=name, shape=np.shape(dout)) for out in forward_many(calls)]
+    grads = [
+        expect_array(grad, name=label, shape=base.shape).astype(np.float64)
+        for grad, label, base in zip(analytic, names, bases, strict=True)
+    ]
+    if _screen_agrees(outputs, directions, dout, grads, h, rtol, atol):
+        return
+    numericals = numerical_vjp(forward_many, args, positions, dout, h=h, name=name)
+    for numerical, grad, label in zip(numericals, grads, names, strict=True):
+        compare_gradients(numerical, grad, name=label, rtol=rtol, atol=atol).raise_for_failure()
+
+
+def _screen_agrees(
+    outputs: Sequence[np.ndarray],
+    directions: Sequence[Sequence[np.ndarray]],
+    dout: np.ndarray,
+    grads: Sequence[np.ndarray],
+    h: float,
+    rtol: float,
+    atol: float,
+) -> bool:
+    """Whether every direction's central difference matches the projected gradients."""
+    upstream = np.asarray(dout, dtype=np.float64).ravel()
+    flat_grads = [g.ravel() for g in grads]
+    with np.errstate(all="ignore"):
+        for k, vs in enumerate(directions):
+            plus, minus = (
+                np.asarray(o, dtype=np.float64).ravel() for o in outputs[2 * k : 2 * k + 2]
+            )
+            numerical = float((plus - minus) @ upstream) / (2 * h)
+            projected = 0.0
+            allowed = 0.0
+            for g, v in zip(flat_grads, vs, strict=True):
+                flat = v.ravel()
+                projected += float(g @ flat)
+                allowed += float(np.abs(flat) @ (atol + rtol * np.abs(g)))
+            if not abs(numerical - projected) <= SCREEN_FRACTION * allowed:
+                return False
+    return True
 
 
 def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> np.ndarray:

@@ -8,6 +8,7 @@ import pytest
 from grader import CheckFailure
 from grader.gradcheck import (
     compare_gradients,
+    expect_vjp,
     numerical_elementwise,
     numerical_vjp,
     relative_error,
@@ -84,6 +85,108 @@ def test_vjp_of_several_arguments_costs_one_call():
     empty = np.zeros((0, 4))
     none = numerical_vjp(forward_many, (x, w, empty), (2,), dout)
     assert len(batches) == 1 and none[0].shape == (0, 4)
+
+
+def tanh_layer(seed, shapes=((3, 4), (4, 2), (2,))):
+    """tanh(x @ w + b) with its exact gradients, and a batched forward counting its calls."""
+    rng = np.random.default_rng(seed)
+    x, w, b = (rng.normal(size=shape) for shape in shapes)
+    dout = rng.normal(size=(x.shape[0], w.shape[1]))
+    dz = dout * (1 - np.tanh(x @ w + b) ** 2)
+    exact = (dz @ w.T, x.T @ dz, dz.sum(axis=0))
+    batches = []
+
+    def forward_many(calls):
+        batches.append(len(calls))
+        return [np.tanh(a @ b_ + c) for a, b_, c in calls]
+
+    return (x, w, b), dout, exact, forward_many, batches
+
+
+NAMES = ["dx", "dw", "db"]
+
+
+def test_expect_vjp_passes_right_gradients_after_four_forward_calls():
+    for seed, shapes in enumerate(
+        [((3, 4), (4, 2), (2,)), ((7, 7), (7, 7), (7,)), ((1, 1), (1, 1), (1,))]
+    ):
+        args, dout, exact, forward_many, batches = tanh_layer(seed, shapes)
+        expect_vjp(forward_many, args, (0, 1, 2), dout, exact, names=NAMES)
+        assert batches == [4]
+        # the element-by-element comparison agrees that they are right
+        numerical = numerical_vjp(forward_many, args, (0, 1, 2), dout)
+        assert all(
+            compare_gradients(n, g, name="g").passed for n, g in zip(numerical, exact, strict=True)
+        )
+
+
+def test_expect_vjp_probes_every_element_of_a_wrong_gradient_and_marks_it():
+    args, dout, exact, forward_many, batches = tanh_layer(3)
+    dw = exact[1].copy()
+    dw[2, 1] *= 1.001
+    with pytest.raises(CheckFailure) as info:
+        expect_vjp(forward_many, args, (0, 1, 2), dout, (exact[0], dw, exact[2]), names=NAMES)
+    assert batches == [4, 2 * sum(a.size for a in args)]
+    assert info.value.message.startswith("dw: 1 of 8 gradient values disagree")
+    assert info.value.data["kind"] == "gradcheck"
+    assert np.flatnonzero(info.value.data["mismatched"]).tolist() == [2 * 2 + 1]
+
+
+def test_expect_vjp_gives_the_element_by_element_verdict():
+    """Wrong in a few elements by 1e-9 to 1 (relative), right elsewhere: the same verdict as
+    compare_gradients on the full numerical gradient whenever no element's error lies within
+    a factor of ten of what compare_gradients allows it."""
+    rng = np.random.default_rng(7)
+    compared = {True: 0, False: 0}
+    for seed in range(300):
+        n, d, m = (int(k) for k in rng.integers(1, 6, size=3))
+        args, dout, exact, forward_many, _ = tanh_layer(seed, ((n, d), (d, m), (m,)))
+        wrong = [g.copy() for g in exact]
+        which = int(rng.integers(3))
+        flat = wrong[which].reshape(-1)
+        chosen = rng.choice(flat.size, size=int(rng.integers(1, flat.size + 1)), replace=False)
+        flat[chosen] *= 1 + rng.choice([-1, 1], size=chosen.size) * 10.0 ** rng.uniform(
+            -9, 0, size=chosen.size
+        )
+        numerical = numerical_vjp(forward_many, args, (0, 1, 2), dout)
+        allowed = [1e-8 + 1e-5 * np.abs(num) for num in numerical]
+        errors = [np.abs(num - g) for num, g in zip(numerical, wrong, strict=True)]
+        if any(((e > a / 10) & (e < a * 10)).any() for e, a in zip(errors, allowed, strict=True)):
+            continue
+        full = all(
+            compare_gradients(num, g, name="g").passed
+            for num, g in zip(numerical, wrong, strict=True)
+        )
+        try:
+            expect_vjp(forward_many, args, (0, 1, 2), dout, wrong, names=NAMES)
+            screened = True
+        except CheckFailure:
+            screened = False
+        assert screened == full, seed
+        compared[full] += 1
+    assert compared[True] > 30 and compared[False] > 100
+
+
+def test_expect_vjp_checks_what_it_is_given():
+    args, dout, exact, forward_many, _ = tanh_layer(4)
+    nan = exact[0].copy()
+    nan[0, 0] = np.nan
+    with pytest.raises(CheckFailure, match="dx: 1 of 12 gradient values disagree"):
+        expect_vjp(forward_many, args, (0, 1, 2), dout, (nan, *exact[1:]), names=NAMES)
+    with pytest.raises(CheckFailure, match=r"db .*shape \(2,\)"):
+        expect_vjp(forward_many, args, (0, 1, 2), dout, (*exact[:2], exact[2][:1]), names=NAMES)
+    with pytest.raises(CheckFailure, match="layer"):
+        expect_vjp(
+            lambda calls: [0.0] * len(calls),
+            args,
+            (0,),
+            dout,
+            exact[:1],
+            names=NAMES[:1],
+            name="layer",
+        )
+    with pytest.raises(ValueError, match="one name per position"):
+        expect_vjp(forward_many, args, (0, 1), dout, exact[:2], names=NAMES)
 
 
 def test_compare_reports_which_elements_and_the_largest_error():
