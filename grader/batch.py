@@ -32,8 +32,9 @@ from grader.course import Course
 from grader.errors import GraderError
 from grader.gradebook import CSV_FILE, GRADEBOOK_FILE, Gradebook, grading_key
 from grader.ingest import Intake, Roster, StudentSubmission, ingest
-from grader.pool import course_files, grade_shard, run_pool
+from grader.pool import run_pool
 from grader.results import ResultError, SubmissionResult, from_json
+from grader.shard import course_files, grade_shard
 
 __all__ = [
     "WORK_DIR",
@@ -153,8 +154,12 @@ def grade_class(
                     _grade_on_dask(course, group, ids, scheduler, record, time_limit)
                 else:
                     run_pool(
-                        course, [s.submission for s in group], exercises=ids,
-                        jobs=jobs or default_jobs(), on_result=record, log_dir=logs,
+                        course,
+                        [s.submission for s in group],
+                        exercises=ids,
+                        jobs=jobs or default_jobs(),
+                        on_result=record,
+                        log_dir=logs,
                         time_limit=time_limit,
                     )
         except KeyboardInterrupt:
@@ -162,7 +167,11 @@ def grade_class(
             raise BatchInterrupted(len(run.graded), len(todo), book.path) from None
         if reports:
             write_outputs(
-                book, course, run, students=run.graded, jobs=jobs or default_jobs(),
+                book,
+                course,
+                run,
+                students=run.graded,
+                jobs=jobs or default_jobs(),
                 listener=listener,
             )
         else:
@@ -283,7 +292,12 @@ def _grade_on_dask(
             shard = submissions[start : start + size]
             payload = [(s.student, _files_of(s.path)) for s in shard]
             future = client.submit(
-                grade_shard, shipped, digest.hexdigest(), list(exercises), payload, time_limit,
+                grade_shard,
+                shipped,
+                digest.hexdigest(),
+                list(exercises),
+                payload,
+                time_limit,
                 pure=False,
             )
             futures[future] = {s.student for s in shard}

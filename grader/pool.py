@@ -9,7 +9,7 @@ as it goes, so fast workers take more of the work.
 The parent and a worker talk over two private pipes, one JSON object per line, never
 pickle::
 
-    parent -> worker   {"course": ROOT, "exercises": [...], "jobs": N}   once, first
+    parent -> worker   {"course": ROOT, "exercises": [...], "jobs": N, "core": C}  first
                        {"student": S, "path": P} | {"stop": true}
     worker -> parent   {"type": "next"}                            ready for a submission
                        {"type": "result", "result": {...}}         a SubmissionResult
@@ -18,8 +18,8 @@ pickle::
 The parent checks each result against the submission it sent. A worker that dies or
 runs past the course's ``submission_timeout`` while grading is killed (with its process
 group) and replaced; that submission gets a ``crashed`` or ``timeout`` result, so one
-hostile submission never costs the others. :func:`grade_shard` runs the same pool on a
-dask worker, with the course and the submissions shipped as bytes.
+hostile submission never costs the others. :func:`grader.shard.grade_shard` runs the
+same pool on a dask worker, with the course and the submissions shipped as bytes.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import selectors
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from collections import deque
@@ -48,7 +47,7 @@ from grader.results import CheckResult, ExerciseResult, Status, SubmissionResult
 from grader.submission import Submission
 from grader.threads import use_one_thread
 
-__all__ = ["PoolError", "course_files", "failed_result", "grade_shard", "run_pool"]
+__all__ = ["PoolError", "failed_result", "pinned_cores", "run_pool"]
 
 MAX_MESSAGE = 64 * 2**20
 GRACE_SECONDS = 30.0
@@ -73,15 +72,25 @@ def failed_result(
     for exercise in course.select(exercises):
         checks = [
             CheckResult(
-                exercise=exercise.id, name=check.name, title=check.title, points=0.0,
-                max_points=check.points, public=check.public, status=status, message=message,
+                exercise=exercise.id,
+                name=check.name,
+                title=check.title,
+                points=0.0,
+                max_points=check.points,
+                public=check.public,
+                status=status,
+                message=message,
             )
             for check in exercise.checks
         ]
         graded.append(
             ExerciseResult(
-                exercise=exercise.id, title=exercise.title, points=0.0,
-                max_points=exercise.points, checks=checks, message=message,
+                exercise=exercise.id,
+                title=exercise.title,
+                points=0.0,
+                max_points=exercise.points,
+                checks=checks,
+                message=message,
             )
         )
     return SubmissionResult(
@@ -97,7 +106,12 @@ class _Worker:
     """The parent's handle on one worker process."""
 
     def __init__(
-        self, course: Course, exercises: Sequence[str], jobs: int, log: Path | None
+        self,
+        course: Course,
+        exercises: Sequence[str],
+        jobs: int,
+        log: Path | None,
+        core: int | None = None,
     ) -> None:
         task_read, self._task_write = os.pipe()
         self.fd, result_write = os.pipe()
@@ -115,8 +129,14 @@ class _Worker:
         self.log = log
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "grader.pool", str(task_read), str(result_write),
-                 str(os.getpid())],
+                [
+                    sys.executable,
+                    "-m",
+                    "grader.pool",
+                    str(task_read),
+                    str(result_write),
+                    str(os.getpid()),
+                ],
                 pass_fds=(task_read, result_write),
                 stdin=subprocess.DEVNULL,
                 stdout=output,
@@ -134,7 +154,10 @@ class _Worker:
         self.started = False
         self.stopping = False
         self.graded = 0
-        self.send({"course": str(course.root), "exercises": list(exercises), "jobs": jobs})
+        self.core = core
+        self.send(
+            {"course": str(course.root), "exercises": list(exercises), "jobs": jobs, "core": core}
+        )
 
     def send(self, message: Mapping[str, Any]) -> None:
         data = (json.dumps(message) + "\n").encode()
@@ -221,7 +244,8 @@ def run_pool(
     Ctrl-C stops every worker at once; results already handed over stay handed over.
     *concurrency* is how many grading processes share this machine's cores (default
     *jobs*); a worker's sandbox spin-waits only when each has two cores
-    (:meth:`~grader.sandbox.SandboxConfig.for_jobs`).
+    (:meth:`~grader.sandbox.SandboxConfig.for_jobs`), and otherwise each worker and its
+    sandbox share one core of their own when there are enough (:func:`pinned_cores`).
     """
     queue = deque(submissions)
     selected = [e.id for e in course.select(exercises)]
@@ -229,12 +253,17 @@ def run_pool(
     selector = selectors.DefaultSelector()
     workers: list[_Worker] = []
     spawned = 0
+    cores = pinned_cores(jobs, concurrency or jobs)
 
     def spawn() -> None:
         nonlocal spawned
         log = log_dir / f"worker-{spawned}.log" if log_dir is not None else None
         spawned += 1
-        worker = _Worker(course, selected, concurrency or jobs, log)
+        core = None
+        if cores:
+            taken = [w.core for w in workers]
+            core = min(cores, key=taken.count)
+        worker = _Worker(course, selected, concurrency or jobs, log, core)
         workers.append(worker)
         selector.register(worker.fd, selectors.EVENT_READ, worker)
 
@@ -324,67 +353,22 @@ def run_pool(
         selector.close()
 
 
-# -- dask -----------------------------------------------------------------------------------
+def pinned_cores(jobs: int, concurrency: int) -> list[int]:
+    """The cores to pin workers to, one each; empty when they are better left unpinned.
 
-
-def course_files(course: Course) -> dict[str, bytes]:
-    """The files a worker elsewhere needs to rebuild the course: course.yml and every exercise."""
-    root = course.root
-    found = {"course.yml": (root / "course.yml").read_bytes()}
-    for exercise in course:
-        for folder in (exercise.exercise_dir, exercise.solution_dir):
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    found[path.relative_to(root).as_posix()] = path.read_bytes()
-    return found
-
-
-def _write_tree(files: Mapping[str, bytes], root: Path) -> None:
-    for name, data in files.items():
-        target = root.joinpath(*Path(name).parts)
-        if ".." in Path(name).parts or Path(name).is_absolute():
-            raise PoolError(f"refusing to write {name!r} outside {root}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-
-def grade_shard(
-    files: Mapping[str, bytes],
-    digest: str,
-    exercises: Sequence[str],
-    shard: Sequence[tuple[str, Mapping[str, bytes]]],
-    time_limit: float | None = None,
-) -> list[str]:
-    """Grade *shard* (student id and files of each submission); return results as JSON text.
-
-    Runs on a dask worker: the course is rebuilt from *files* once per *digest*, and the
-    submissions are graded by one fresh worker process, exactly as on the local pool.
+    A worker and its sandbox child take turns: one waits while the other runs. When
+    they sleep while they wait (the sandbox does not spin-wait, see
+    :meth:`~grader.sandbox.SandboxConfig.for_jobs`), keeping both on one core saves
+    each request a wake-up on another core, and both run on caches the other has just
+    warmed, since they run the same interpreter. That needs a core per worker: with
+    more workers than cores, or a single worker, nothing is pinned.
     """
-    home = Path(tempfile.gettempdir()) / f"grader-course-{digest[:16]}"
-    if not (home / "course.yml").is_file():
-        staging = Path(tempfile.mkdtemp(prefix=f"{home.name}-"))
-        _write_tree(files, staging)
-        try:
-            staging.rename(home)
-        except OSError:
-            if not (home / "course.yml").is_file():
-                raise
-    course = load_course(home)
-    results: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="grader-shard-") as tmp:
-        submissions = []
-        for index, (student, content) in enumerate(shard):
-            folder = Path(tmp) / str(index)
-            folder.mkdir()
-            _write_tree(content, folder)
-            submissions.append(Submission(student, folder))
-        # A dask worker may run a shard on each of its cores at once: never spin-wait.
-        run_pool(
-            course, submissions, exercises=exercises, jobs=1, time_limit=time_limit,
-            on_result=lambda r: results.append(to_json(r).decode()),
-            concurrency=len(os.sched_getaffinity(0)),
-        )
-    return results
+    from grader.sandbox import SandboxConfig
+
+    cores = sorted(os.sched_getaffinity(0))
+    if jobs < 2 or jobs > len(cores) or SandboxConfig.for_jobs(concurrency).spin:
+        return []
+    return cores
 
 
 # -- the worker process -------------------------------------------------------------------
@@ -429,6 +413,10 @@ def _worker(task_fd: int, result_fd: int) -> int:
             yield Submission(str(message["student"]), Path(message["path"]))
 
     config = json.loads(tasks.readline() or b"{}")
+    if config.get("core") is not None:
+        # the sandbox's zygote and children are forked from here, and keep this core
+        with contextlib.suppress(OSError, ValueError):
+            os.sched_setaffinity(0, {int(config["core"])})
     try:
         course = load_course(config["course"])
         grade_submissions(

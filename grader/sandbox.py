@@ -21,6 +21,7 @@ bound to that thread's lifetime (it dies with its parent).
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import os
 import select
@@ -44,7 +45,16 @@ if TYPE_CHECKING:
     from grader.student import Backend
     from grader.submission import Submission
 
-__all__ = ["SPIN_SECONDS", "ExitInfo", "Sandbox", "SandboxConfig", "SandboxLimits"]
+__all__ = [
+    "MEMORY_TEMP",
+    "SPIN_SECONDS",
+    "ExitInfo",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxLimits",
+]
+
+MEMORY_TEMP = "/dev/shm"
 
 _MAX_PACKET = 1 << 16
 _RESTARTS = 3
@@ -94,6 +104,11 @@ class SandboxConfig:
 
     ``privileged`` None means: use the layers that need root when running as root.
 
+    ``temp_dir`` is where each child's directory is made. None means
+    :data:`MEMORY_TEMP` when it is a writable in-memory file system (a submission's
+    files are copied there for every child; on a disk each copy costs a new inode and
+    its later removal), and the system's temporary directory otherwise.
+
     ``spin`` is how many seconds the grader and the child poll their channel without
     sleeping while they wait for each other, before they sleep. It saves two process
     switches per call, but takes a core: use :meth:`for_jobs`, which spins only when
@@ -121,6 +136,13 @@ class SandboxConfig:
         """The default confinement for one of *jobs* grading processes on this machine."""
         cores = len(os.sched_getaffinity(0))
         return cls(spin=SPIN_SECONDS if 2 * jobs <= cores else 0.0)
+
+    @property
+    def child_dir(self) -> str | None:
+        """The folder the children's directories are made in (None: the system's default)."""
+        if self.temp_dir is not None:
+            return self.temp_dir
+        return MEMORY_TEMP if _in_memory(MEMORY_TEMP) else None
 
     @property
     def as_root(self) -> bool:
@@ -358,3 +380,18 @@ class Sandbox:
         self._restarts += 1
         self._zygote.close()
         self._zygote = _Zygote(self.config)
+
+
+@functools.lru_cache(maxsize=4)
+def _in_memory(folder: str, mount_table: str = "/proc/self/mounts") -> bool:
+    """Whether *folder* is a directory this process can write, mounted as a tmpfs."""
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        with open(mount_table, encoding="utf-8") as mounts:
+            return any(
+                len(fields) > 2 and fields[1] == folder and fields[2] == "tmpfs"
+                for fields in (line.split() for line in mounts)
+            )
+    except OSError:
+        return False

@@ -149,7 +149,7 @@ class SandboxBackend:
 
     def _spawn(self) -> _Child:
         config = self._config
-        root = Path(tempfile.mkdtemp(prefix="grader-sandbox-", dir=config.temp_dir))
+        root = Path(tempfile.mkdtemp(prefix="grader-sandbox-", dir=config.child_dir))
         os.chmod(root, 0o755)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         output_read, output_write = os.pipe()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import shutil
@@ -9,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -332,3 +334,61 @@ def test_workers_are_replaced_after_a_set_number_of_submissions(course, tmp_path
     )
     assert sorted(r.student for r in got) == ["s0", "s1", "s2", "s3", "s4"]
     assert len(list((tmp_path / "logs").glob("worker-*.log"))) == 3
+
+
+def test_pinning_gives_each_worker_a_core_of_its_own_when_they_do_not_spin(monkeypatch):
+    from grader.pool import pinned_cores
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert pinned_cores(1, 1) == []  # one job spin-waits on two cores of its own
+    assert pinned_cores(2, 2) == []  # so do two on four cores
+    assert pinned_cores(3, 3) == [0, 1, 2, 3]
+    assert pinned_cores(4, 4) == [0, 1, 2, 3]
+    assert pinned_cores(5, 5) == []  # more workers than cores
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {2, 5})
+    assert pinned_cores(2, 2) == [2, 5]
+
+
+def test_as_many_workers_as_cores_and_their_sandboxes_keep_to_one_core_each(course, tmp_path):
+    from grader.pool import pinned_cores, run_pool
+    from grader.submission import Submission
+
+    jobs = len(os.sched_getaffinity(0))
+    cores = pinned_cores(jobs, jobs)
+    assert cores == ([] if jobs == 1 else sorted(os.sched_getaffinity(0)))
+    folders = [
+        write_files(tmp_path / f"s{i}", {"sigmoid.py": SLOW.format(seconds=0.5)})
+        for i in range(2 * jobs)
+    ]
+    seen: dict[int, set[int]] = {}
+    done = False
+
+    def watch() -> None:
+        # a worker pins itself once it has read its core; what it starts is pinned from birth
+        while not done:
+            for process in psutil.Process(os.getpid()).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    affinity = process.cpu_affinity()
+                    workers = [p for p in process.parents() if "grader.pool" in p.cmdline()]
+                    if workers:
+                        seen.setdefault(workers[0].pid, set()).update(affinity)
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    got = []
+    try:
+        run_pool(
+            course, [Submission(f.name, f) for f in folders], exercises=["sigmoid"], jobs=jobs,
+            on_result=got.append,
+        )
+    finally:
+        done = True
+        watcher.join()
+    assert sorted(r.student for r in got) == sorted(f.name for f in folders)
+    assert len(seen) == jobs  # the sandboxes of every worker were seen
+    if jobs == 1:
+        assert seen.popitem()[1] == os.sched_getaffinity(0)
+    else:
+        assert sorted(len(c) for c in seen.values()) == [1] * jobs
+        assert set().union(*seen.values()) == set(cores)

@@ -1,4 +1,5 @@
-"""The sandbox's zygote, ready before the first submission; spin-waiting on its channel."""
+"""The sandbox's zygote, ready before the first submission; spin-waiting on its channel;
+where the children's directories are made."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 import numpy as np
 import psutil
 
-from grader.sandbox import SPIN_SECONDS, Sandbox, SandboxConfig
+from grader.sandbox import MEMORY_TEMP, SPIN_SECONDS, Sandbox, SandboxConfig, _in_memory
 
 
 def test_the_zygote_forks_its_first_spare_child_before_any_submission_asks():
@@ -49,3 +50,32 @@ def test_a_spin_waiting_child_answers_and_its_output_is_kept(tmp_path):
         output = backend.output()
         backend.close()
     assert output.splitlines() == [f"called with ({n},)" for n in range(1, 50)]
+
+
+def test_children_get_their_directory_in_memory_when_there_is_a_tmpfs(tmp_path):
+    mounts = tmp_path / "mounts"
+    mounts.write_text(f"/dev/vda / ext4 rw 0 0\ntmpfs {tmp_path} tmpfs rw 0 0\n")
+    assert _in_memory(str(tmp_path), str(mounts))
+    assert not _in_memory(str(tmp_path / "missing"), str(mounts))
+    (tmp_path / "disk").mkdir()
+    assert not _in_memory(str(tmp_path / "disk"), str(mounts))
+    expected = MEMORY_TEMP if _in_memory(MEMORY_TEMP) else None
+    assert SandboxConfig().child_dir == expected
+    assert SandboxConfig(temp_dir=str(tmp_path)).child_dir == str(tmp_path)
+
+
+def test_a_childs_directory_is_made_where_configured_and_removed(tmp_path):
+    source = tmp_path / "submission"
+    source.mkdir()
+    (source / "m.py").write_text("def one():\n    return 1\n")
+    made = tmp_path / "children"
+    made.mkdir()
+    with Sandbox(SandboxConfig(temp_dir=str(made))) as sandbox:
+        backend = sandbox.backend(source)
+        reply = backend.request({"op": "load", "key": "m", "path": str(source / "m.py")}, 5.0)
+        assert reply == {"ok": None}
+        (child_dir,) = made.iterdir()
+        assert child_dir.name.startswith("grader-sandbox-")
+        assert (child_dir / "m.py").read_text() == (source / "m.py").read_text()
+        backend.close()
+        assert not any(made.iterdir())
