@@ -159,8 +159,18 @@ class StudentModule:
 
         Every call also gets the keyword arguments *kwargs*.
         """
+        return self.batch(name, [(args, kwargs or {}) for args in calls])
+
+    def batch(
+        self, name: str, calls: Sequence[tuple[tuple[Any, ...], Mapping[str, Any]]]
+    ) -> list[Any]:
+        """Call *name* once per ``(args, kwargs)`` pair in *calls*, in one round trip.
+
+        The calls are made in order; the first that raises raises here, as it would
+        have in a loop of single calls.
+        """
         batch: tuple[tuple[tuple[Any, ...], dict[str, Any]], ...] = tuple(
-            (tuple(args), dict(kwargs or {})) for args in calls
+            (tuple(args), dict(kwargs)) for args, kwargs in calls
         )
         reply = self._request({"op": "map", "fn": name, "calls": batch})
         results = list(reply["ok"])

@@ -4,7 +4,9 @@ results that repeat an array."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from grader.errors import StudentRaised
 from grader.sandbox import SandboxLimits
 from grader.student import StudentModule
 
@@ -65,9 +67,7 @@ def test_an_overflow_warning_is_never_an_error_even_after_a_function_asked_for_o
         backend.close()
 
 
-def test_numpy_and_warnings_are_each_silenced_again_when_only_one_was_changed(
-    sandbox, tmp_path
-):
+def test_numpy_and_warnings_are_each_silenced_again_when_only_one_was_changed(sandbox, tmp_path):
     (tmp_path / "mod.py").write_text(MODULE)
     backend = sandbox.backend(tmp_path, SandboxLimits())
     functions = ("numpy_strict", "warnings_strict", "warns", "naive")
@@ -114,3 +114,40 @@ def test_numpy_functions_that_import_more_of_numpy_work_in_the_sandbox(sandbox, 
         np.testing.assert_allclose(np.array(got, dtype=float), want)
     finally:
         backend.close()
+
+
+class CountingBackend:
+    """Forwards to a real backend and counts the round trips."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.requests = []
+
+    def request(self, message, timeout):
+        self.requests.append(message["op"])
+        return self.backend.request(message, timeout)
+
+    def close(self):
+        self.backend.close()
+
+
+def test_a_batch_gives_each_call_its_own_keywords_in_one_round_trip(sandbox, tmp_path):
+    (tmp_path / "mod.py").write_text(
+        MODULE + "\n\ndef fails_on_negative(x):\n"
+        "    if x.min() < 0:\n        raise ValueError('negative')\n"
+        "    return x\n"
+    )
+    counting = CountingBackend(sandbox.backend(tmp_path, SandboxLimits()))
+    try:
+        module = StudentModule("mod", tmp_path / "mod.py", ("naive", "fails_on_negative"), counting)
+        x = np.array([-1000.0, 0.0, 1000.0])
+        module.ensure_loaded()
+        plain, scaled = module.batch("naive", [((x,), {}), ((x,), {"scale": 3.0})])
+        np.testing.assert_array_equal(plain, [0.0, 0.5, 1.0])
+        np.testing.assert_array_equal(scaled, [0.0, 1.5, 3.0])
+        assert counting.requests == ["load", "map"]
+        assert [r.kwargs for r in module.records] == [{}, {"scale": 3.0}]
+        with pytest.raises(StudentRaised, match="ValueError: negative"):
+            module.batch("fails_on_negative", [((np.ones(2),), {}), ((x,), {})])
+    finally:
+        counting.close()

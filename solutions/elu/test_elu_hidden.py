@@ -43,10 +43,14 @@ def _elu_many(student, alpha):
 
 def test_forward_matches_reference(student, reference, rng):
     x = _extreme_inputs(rng, (3, 4, 6), extra=(0.0,))
-    expect_close(student.elu(x), reference.elu(x), name="elu(x)", rtol=1e-7, atol=1e-12)
-    for alpha in _alphas(rng):
+    alphas = _alphas(rng)
+    default, *others = student.batch(
+        "elu", [((x,), {}), *(((x,), {"alpha": alpha}) for alpha in alphas)]
+    )
+    expect_close(default, reference.elu(x), name="elu(x)", rtol=1e-7, atol=1e-12)
+    for alpha, got in zip(alphas, others, strict=True):
         expect_close(
-            student.elu(x, alpha=alpha),
+            got,
             reference.elu(x, alpha=alpha),
             name=f"elu(x, alpha={alpha:g})",
             rtol=1e-7,
@@ -57,16 +61,21 @@ def test_forward_matches_reference(student, reference, rng):
 def test_backward_matches_reference(student, reference, rng):
     x = _extreme_inputs(rng, (6, 7))
     dout = rng.normal(size=x.shape)
+    alphas = _alphas(rng)
+    default, *others = student.batch(
+        "elu_backward",
+        [((dout, x), {}), *(((dout, x), {"alpha": alpha}) for alpha in alphas)],
+    )
     expect_close(
-        student.elu_backward(dout, x),
+        default,
         reference.elu_backward(dout, x),
         name="elu_backward(dout, x)",
         rtol=1e-7,
         atol=1e-12,
     )
-    for alpha in _alphas(rng):
+    for alpha, got in zip(alphas, others, strict=True):
         expect_close(
-            student.elu_backward(dout, x, alpha=alpha),
+            got,
             reference.elu_backward(dout, x, alpha=alpha),
             name=f"elu_backward(dout, x, alpha={alpha:g})",
             rtol=1e-7,
@@ -90,23 +99,18 @@ def test_backward_gradcheck_alphas(student, rng):
 
 def test_continuity_at_zero(student):
     x = np.array([-1e-9, 0.0, 1e-9])
-    for alpha in (1.0, 2.0, 0.5):
+    alphas = (1.0, 2.0, 0.5)
+    outs = student.batch("elu", [((x,), {} if a == 1.0 else {"alpha": a}) for a in alphas])
+    slopes = student.batch("elu_backward", [((np.ones_like(x), x), {"alpha": a}) for a in alphas])
+    for alpha, got, got_slope in zip(alphas, outs, slopes, strict=True):
         call = "elu" if alpha == 1.0 else f"elu with alpha = {alpha:g}"
-        out = expect_array(
-            student.elu(x) if alpha == 1.0 else student.elu(x, alpha=alpha),
-            name=call,
-            shape=x.shape,
-        )
+        out = expect_array(got, name=call, shape=x.shape)
         expect(
             bool(np.all(np.abs(out) <= 1e-8)),
             f"{call} jumps at 0: its values at x = -1e-9, 0 and 1e-9 must all be within "
             "1e-8 of 0, because both branches give 0 at x = 0",
         )
-        slope = expect_array(
-            student.elu_backward(np.ones_like(x), x, alpha=alpha),
-            name=f"elu_backward with alpha = {alpha:g}",
-            shape=x.shape,
-        )
+        slope = expect_array(got_slope, name=f"elu_backward with alpha = {alpha:g}", shape=x.shape)
         expect(
             bool(np.isclose(slope[0], alpha, rtol=1e-6, atol=0.0)),
             f"with alpha = {alpha:g} the slope just left of 0 (x = -1e-9) must be close to "
