@@ -9,7 +9,8 @@
   disagree, the numerical and the analytic value, the largest relative error.
 * :func:`expect_vjp` checks analytic gradients against central differences, first
   along two random directions (four forward calls whatever the size), and element
-  by element only when that does not settle it.
+  by element only when that does not settle it; :func:`expect_vjps` does it for
+  several :class:`VJPCase` at once, with all their screens in one batch.
 
 Nothing here prints.
 """
@@ -27,8 +28,10 @@ from grader.errors import CheckFailure
 
 __all__ = [
     "GradCheckResult",
+    "VJPCase",
     "compare_gradients",
     "expect_vjp",
+    "expect_vjps",
     "numerical_elementwise",
     "numerical_vjp",
     "relative_error",
@@ -141,6 +144,22 @@ def numerical_vjp(
     return grads[0] if isinstance(wrt, int) else tuple(grads)
 
 
+@dataclass(frozen=True)
+class VJPCase:
+    """One gradient check of :func:`expect_vjps`.
+
+    ``analytic[i]`` must be ``dL/d args[wrt[i]]`` for ``L = sum(dout * f(args))``;
+    ``names[i]`` is what messages call it, and *forward* is what they call ``f``.
+    """
+
+    args: tuple[Any, ...]
+    wrt: Sequence[int]
+    dout: np.ndarray
+    analytic: Sequence[Any]
+    names: Sequence[str]
+    forward: str = "the forward function"
+
+
 def expect_vjp(
     forward_many: Callable[[Sequence[tuple[Any, ...]]], Sequence[Any]],
     args: tuple[Any, ...],
@@ -175,31 +194,67 @@ def expect_vjp(
        :class:`CheckFailure`, with the mismatched elements.
     """
     __tracebackhide__ = True
-    positions = tuple(wrt)
-    if not len(positions) == len(analytic) == len(names):
-        raise ValueError("expect_vjp needs one analytic gradient and one name per position")
-    bases = [np.asarray(args[at], dtype=np.float64) for at in positions]
+    case = VJPCase(tuple(args), tuple(wrt), dout, tuple(analytic), tuple(names), name)
+    expect_vjps(forward_many, [case], h=h, rtol=rtol, atol=atol)
+
+
+def expect_vjps(
+    forward_many: Callable[[Sequence[tuple[Any, ...]]], Sequence[Any]],
+    cases: Sequence[VJPCase],
+    *,
+    h: float = H,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+) -> None:
+    """:func:`expect_vjp` for several cases, with all their screens in one batch.
+
+    *forward_many* gets the screens' calls of every case (four each) at once, so a
+    check of five shapes costs one round trip instead of five. A case whose screen
+    does not agree is then probed element by element on its own, and the first
+    failing gradient, in the order of *cases*, raises.
+    """
+    __tracebackhide__ = True
+    for case in cases:
+        if not len(case.wrt) == len(case.analytic) == len(case.names):
+            raise ValueError("expect_vjp needs one analytic gradient and one name per position")
+    bases = [[np.asarray(case.args[at], dtype=np.float64) for at in case.wrt] for case in cases]
+    directions = [_directions(mine) for mine in bases]
+    calls: list[tuple[Any, ...]] = []
+    for case, mine, theirs in zip(cases, bases, directions, strict=True):
+        for vs in theirs:
+            for step in (h, -h):
+                moved = list(case.args)
+                for at, base, v in zip(case.wrt, mine, vs, strict=True):
+                    moved[at] = base + step * v
+                calls.append(tuple(moved))
+    answers = forward_many(calls) if calls else []
+    if len(answers) != len(calls):
+        raise CheckFailure(f"{len(answers)} results for {len(calls)} inputs")
+    per_case = 2 * SCREEN_DIRECTIONS
+    for k, (case, mine, theirs) in enumerate(zip(cases, bases, directions, strict=True)):
+        outputs = [
+            expect_array(out, name=case.forward, shape=np.shape(case.dout))
+            for out in answers[k * per_case : (k + 1) * per_case]
+        ]
+        grads = [
+            expect_array(grad, name=label, shape=base.shape).astype(np.float64)
+            for grad, label, base in zip(case.analytic, case.names, mine, strict=True)
+        ]
+        if _screen_agrees(outputs, theirs, case.dout, grads, h, rtol, atol):
+            continue
+        numericals = numerical_vjp(
+            forward_many, case.args, tuple(case.wrt), case.dout, h=h, name=case.forward
+        )
+        for numerical, grad, label in zip(numericals, grads, case.names, strict=True):
+            compare_gradients(numerical, grad, name=label, rtol=rtol, atol=atol).raise_for_failure()
+
+
+def _directions(bases: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
+    """The screen's directions for arguments shaped as *bases*: the same for the same shapes."""
     generator = np.random.default_rng(_SCREEN_SEED)
-    directions = [
+    return [
         [generator.standard_normal(base.shape) for base in bases] for _ in range(SCREEN_DIRECTIONS)
     ]
-    calls: list[tuple[Any, ...]] = []
-    for vs in directions:
-        for step in (h, -h):
-            moved = list(args)
-            for at, base, v in zip(positions, bases, vs, strict=True):
-                moved[at] = base + step * v
-            calls.append(tuple(moved))
-    outputs = [expect_array(out, name=name, shape=np.shape(dout)) for out in forward_many(calls)]
-    grads = [
-        expect_array(grad, name=label, shape=base.shape).astype(np.float64)
-        for grad, label, base in zip(analytic, names, bases, strict=True)
-    ]
-    if _screen_agrees(outputs, directions, dout, grads, h, rtol, atol):
-        return
-    numericals = numerical_vjp(forward_many, args, positions, dout, h=h, name=name)
-    for numerical, grad, label in zip(numericals, grads, names, strict=True):
-        compare_gradients(numerical, grad, name=label, rtol=rtol, atol=atol).raise_for_failure()
 
 
 def _screen_agrees(

@@ -62,6 +62,8 @@ __all__ = [
 
 PROBE_DISTANCE = 1e-3
 WINDOW = 4
+# Above this many element differences, the pairs of a group are compared lag by lag.
+_PAIRWISE_LIMIT = 20_000
 RTOL = 1e-12
 # How far a probe's answer may be from the reference's and still agree with it.
 AGREE_RTOL = 1e-9
@@ -355,19 +357,28 @@ def _near_pairs(
     with np.errstate(all="ignore"):
         for members in groups.values():
             index = np.array(members)
-            columns = _columns([calls[i] for i in members])
+            values = _stacked([calls[i] for i in members])
+            if values.shape[1] and len(members) ** 2 * values.shape[1] <= _PAIRWISE_LIMIT:
+                # every pair at once: a NaN gap compares false, so such a pair is never near
+                gap = np.abs(values[:, None, :] - values[None, :, :]).max(axis=2)
+                later, earlier = index[:, None], index[None, :]
+                close = (
+                    (later > earlier)
+                    & (later - earlier <= WINDOW)
+                    & (later >= first_new)
+                    & (gap <= PROBE_DISTANCE)
+                )
+                near.update(index[close.any(axis=1) | close.any(axis=0)].tolist())
+                continue
             for lag in range(1, min(WINDOW, len(members) - 1) + 1):
                 later, earlier = index[lag:], index[:-lag]
                 wanted = (later - earlier <= WINDOW) & (later >= first_new)
                 if not wanted.any():
                     continue
-                gap = np.zeros(len(later))
-                for column in columns:
-                    # np.maximum keeps a NaN gap: such a pair is never near
-                    gap = np.maximum(gap, np.abs(column[lag:] - column[:-lag]).max(axis=1))
-                close = wanted & (gap <= PROBE_DISTANCE)
-                near.update(later[close].tolist())
-                near.update(earlier[close].tolist())
+                if values.shape[1]:
+                    wanted &= np.abs(values[lag:] - values[:-lag]).max(axis=1) <= PROBE_DISTANCE
+                near.update(later[wanted].tolist())
+                near.update(earlier[wanted].tolist())
     return near
 
 
@@ -441,22 +452,26 @@ def _layout(call: CallRecord) -> tuple[tuple[Any, ...], float] | None:
     return (tuple(parts), 0.0 if anchor is None else anchor) if has_array else None
 
 
-def _columns(calls: Sequence[CallRecord]) -> list[np.ndarray[Any, Any]]:
-    """Per numeric argument of calls that share one layout: a (calls, elements) float64
-    array of its values; none for an argument that is one object in all of them."""
+def _stacked(calls: Sequence[CallRecord]) -> np.ndarray[Any, Any]:
+    """The numeric values of calls that share one layout, one float64 row per call.
+
+    An argument that is one object in all of them (a batch's unchanged argument) is
+    left out.
+    """
     rows = [_values(call) for call in calls]
     columns = []
     for position, first in enumerate(rows[0]):
         if all(row[position] is first for row in rows):
-            continue  # the same object in every call (a batch's unchanged argument)
+            continue
         if isinstance(first, np.ndarray):
             if first.size:
-                columns.append(
-                    np.stack([np.ravel(row[position]) for row in rows]).astype(np.float64)
-                )
+                stacked = np.array([row[position] for row in rows], dtype=np.float64)
+                columns.append(stacked.reshape(len(rows), -1))
         elif type(first) in (int, float):
             columns.append(np.array([[float(row[position])] for row in rows]))
-    return columns
+    if not columns:
+        return np.zeros((len(calls), 0))
+    return np.concatenate(columns, axis=1, dtype=np.float64)
 
 
 def _same(a: Any, b: Any) -> bool:

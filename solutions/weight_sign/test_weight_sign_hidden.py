@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader import expect, expect_array, expect_close, expect_vjp
+from grader import VJPCase, expect, expect_array, expect_close, expect_vjps
 from grader.wire import describe
 
 
@@ -59,20 +59,23 @@ def test_backward_gradcheck_shapes(student, rng):
         b = rng.normal(size=m)
         problems.append((x, w, b, rng.normal(size=(n, m))))
     answers = student.map("affine_backward", [(dout, x, w) for x, w, _, dout in problems])
+    cases = []
     for (x, w, b, dout), got in zip(problems, answers, strict=True):
         (n, d), m = x.shape, w.shape[1]
-        expect_vjp(
-            lambda calls: student.map("affine_forward", calls),
-            (x, w, b),
-            (0, 1, 2),
-            dout,
-            _checked_gradients(got, x, w),
-            names=[
-                f"{name} from affine_backward(dout, x, w) with N={n}, D={d}, M={m}"
-                for name in ("dx", "dw", "db")
-            ],
-            name="affine_forward(x, w, b)",
+        cases.append(
+            VJPCase(
+                (x, w, b),
+                (0, 1, 2),
+                dout,
+                _checked_gradients(got, x, w),
+                names=[
+                    f"{name} from affine_backward(dout, x, w) with N={n}, D={d}, M={m}"
+                    for name in ("dx", "dw", "db")
+                ],
+                forward="affine_forward(x, w, b)",
+            )
         )
+    expect_vjps(lambda calls: student.map("affine_forward", calls), cases)
 
 
 def test_batch_can_mix_signs(student, reference, rng):
