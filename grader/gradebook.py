@@ -7,6 +7,7 @@
                                 submission's content hash), 'skipped' (with the reason) or
                                 'missing' (on the roster, nothing submitted)
     gradings(id, student, ...)  one row per grading of a submission: the SubmissionResult JSON
+                                without its exercises (each one is in results)
     results(student, exercise, submission_hash, course_version, exercise_digest,
             grader_version, points, max_points, status, result, grading_id, graded_at)
                                 one row per exercise graded, UNIQUE on the first six columns
@@ -31,6 +32,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import msgspec
 
 from grader.checking import grader_version
 from grader.course import COURSE_FILE, Course
@@ -89,6 +92,16 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE INDEX IF NOT EXISTS results_by_submission ON results(student, submission_hash);
 """
+
+
+# The rows of results that belong to each submitted student's current submission, oldest
+# first: a later grading of an exercise replaces an earlier one.
+_CURRENT = (
+    "FROM results r "
+    "JOIN students s ON s.student = r.student AND s.submission_hash = r.submission_hash "
+    "JOIN gradings g ON g.id = r.grading_id "
+    "WHERE s.state = 'submitted' ORDER BY r.student, r.graded_at, r.rowid"
+)
 
 
 class GradebookError(GraderError):
@@ -292,8 +305,8 @@ class Gradebook:
             cursor = self._db.execute(
                 "INSERT INTO gradings(student, submission_hash, grader_version, result, graded_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (result.student, submission_hash, key.grader_version, to_json(result).decode(),
-                 now),
+                (result.student, submission_hash, key.grader_version,
+                 to_json(msgspec.structs.replace(result, exercises=[])).decode(), now),
             )
             grading = cursor.lastrowid
             for exercise in result.exercises:
@@ -325,10 +338,7 @@ class Gradebook:
         Exercises graded in different runs are put together in course order.
         """
         rows = self._db.execute(
-            "SELECT r.student, r.exercise, r.result, g.id, g.result FROM results r "
-            "JOIN students s ON s.student = r.student AND s.submission_hash = r.submission_hash "
-            "JOIN gradings g ON g.id = r.grading_id "
-            "WHERE s.state = 'submitted' ORDER BY r.student, r.graded_at, r.rowid"
+            "SELECT r.student, r.exercise, r.result, g.id, g.result " + _CURRENT
         ).fetchall()
         order = {e.id: i for i, e in enumerate(course.exercises)} if course else {}
         exercises: dict[str, dict[str, str]] = {}
@@ -353,6 +363,15 @@ class Gradebook:
             assembled.append(base)
         return assembled
 
+    def points(self) -> dict[str, dict[str, float]]:
+        """Each submitted student's points per exercise, as :meth:`results` has them."""
+        earned: dict[str, dict[str, float]] = {}
+        for student, exercise, points in self._db.execute(
+            "SELECT r.student, r.exercise, r.points " + _CURRENT
+        ):
+            earned.setdefault(student, {})[exercise] = float(points)
+        return earned
+
     def count(self) -> int:
         """How many exercise results are stored."""
         return int(self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
@@ -370,7 +389,7 @@ class Gradebook:
         """
         ids = [entry.id for entry in course.exercises]
         possible = {entry.id: entry.points for entry in course.exercises}
-        graded = {r.student: r for r in self.results(course)}
+        graded = self.points()
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *ids, "Total"])
@@ -383,7 +402,7 @@ class Gradebook:
             if record.state == "missing":
                 cells = ["0"] * len(ids) + ["0"]
             elif record.student in graded:
-                earned = {e.exercise: e.points for e in graded[record.student].exercises}
+                earned = graded[record.student]
                 cells = [_number(earned[i]) if i in earned else "" for i in ids]
                 cells.append(_number(sum(earned.values())))
             else:
