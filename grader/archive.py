@@ -10,6 +10,7 @@ writing, so nothing is ever written outside the target, whatever the zip claims.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -195,23 +196,23 @@ def _extract_entry(
 def copy_tree(source: Path, dest: Path, limits: Limits) -> None:
     files = size = 0
     dest.mkdir(parents=True, exist_ok=True)
+    made = {str(dest)}
     try:
         for folder, dirnames, filenames in os.walk(source):
-            here = Path(folder)
             for name in list(dirnames):
                 if is_junk(name):
                     dirnames.remove(name)
-                elif (here / name).is_symlink():
+                elif os.path.islink(os.path.join(folder, name)):
+                    relative = os.path.relpath(os.path.join(folder, name), source)
                     raise SubmissionError(
-                        f"'{(here / name).relative_to(source)}' is a symbolic link; submit the "
-                        "files themselves"
+                        f"'{relative}' is a symbolic link; submit the files themselves"
                     )
             for name in sorted(filenames):
                 if is_junk(name):
                     continue
-                path = here / name
-                info = path.lstat()
-                relative = path.relative_to(source)
+                path = os.path.join(folder, name)
+                info = os.lstat(path)
+                relative = os.path.relpath(path, source)
                 if stat.S_ISLNK(info.st_mode):
                     raise SubmissionError(
                         f"'{relative}' is a symbolic link; submit the file itself"
@@ -225,18 +226,42 @@ def copy_tree(source: Path, dest: Path, limits: Limits) -> None:
                         f"holds more than {limits.max_files} files or {limits.max_bytes} bytes; "
                         "submit only the exercise modules"
                     )
-                target = dest / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target, follow_symlinks=False)
+                target = os.path.join(dest, relative)
+                parent = os.path.dirname(target)
+                if parent not in made:
+                    os.makedirs(parent, exist_ok=True)
+                    made.add(parent)
+                _copy_file(path, target, info)
     except OSError as exc:
         raise SubmissionError(f"cannot be read ({exc.strerror or exc})") from None
 
 
+def _copy_file(path: str, target: str, info: os.stat_result) -> None:
+    """Copy one regular file's bytes and modification time; never through a link."""
+    source = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        with open(source, "rb") as reader:
+            data = reader.read()
+    except BaseException:
+        os.close(source)
+        raise
+    written = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with open(written, "wb") as writer:
+        writer.write(data)
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
 def regular_files(folder: Path) -> Iterator[Path]:
-    """The regular files under *folder*, sorted."""
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            yield path
+    """The regular files under *folder*, sorted as paths sort; links are not followed."""
+    found: list[tuple[list[str], str]] = []
+    for here, _dirnames, filenames in os.walk(folder):
+        for name in filenames:
+            path = os.path.join(here, name)
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    found.append((path.split(os.sep), path))
+    for _parts, path in sorted(found):
+        yield Path(path)
 
 
 def content_hash(folder: Path) -> str:
@@ -269,11 +294,18 @@ def tidy(folder: Path, limits: Limits) -> None:
             merge(entries[0], folder)
             continue
         break
-    for junk in [p for p in folder.rglob("*") if is_junk(p.name)]:
-        if junk.is_dir():
-            shutil.rmtree(junk, ignore_errors=True)
-        elif junk.exists():
-            junk.unlink()
+    for here, dirnames, filenames in os.walk(folder):
+        for name in [d for d in dirnames if is_junk(d)]:
+            dirnames.remove(name)
+            junk = os.path.join(here, name)
+            if os.path.islink(junk):
+                os.unlink(junk)
+            else:
+                shutil.rmtree(junk, ignore_errors=True)
+        for name in filenames:
+            if is_junk(name):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(here, name))
 
 
 def merge(source: Path, dest: Path) -> None:

@@ -5,6 +5,7 @@ Two families, kept apart on purpose:
 GraderError                  something is wrong with the course or the host; the grader stops
 ├── CourseError              the course itself is broken (a solution, a grader, a missing file)
 │   └── ConfigError          a YAML file is invalid; names the file, line, field and the fix
+├── IngestError              SUBMISSIONS or the roster cannot be used at all
 ├── SubmissionError          a submission cannot be read at all (e.g. an unreadable archive)
 └── SandboxError             the sandbox could not be started on this host
 
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigError",
     "CourseError",
     "GraderError",
+    "IngestError",
     "SandboxError",
     "StudentCrashed",
     "StudentFault",
@@ -74,6 +76,10 @@ class ConfigError(CourseError):
             where += f":{column}"
         what = f" field '{field}':" if field else ""
         super().__init__(f"{where}:{what} {problem}")
+
+
+class IngestError(GraderError):
+    """SUBMISSIONS or the roster cannot be used at all; the message says how to fix it."""
 
 
 class SubmissionError(GraderError):

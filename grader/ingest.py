@@ -22,14 +22,13 @@ The roster (:func:`load_roster`) is a CSV file with the columns ``id,name,email`
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 import re
 import shutil
 import zipfile
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -47,7 +46,8 @@ from grader.archive import (
     safe_extract,
     tidy,
 )
-from grader.errors import GraderError, SubmissionError
+from grader.errors import IngestError, SubmissionError
+from grader.roster import Roster, RosterEntry, load_roster
 from grader.submission import Submission
 
 __all__ = [
@@ -72,34 +72,7 @@ CANVAS_NAME = re.compile(
 _CANVAS_COPY = re.compile(r"^(?P<stem>.+)-\d+(?P<ext>\.[^.]+)$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class IngestError(GraderError):
-    """SUBMISSIONS or the roster cannot be used at all; the message says how to fix it."""
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    id: str
-    name: str = ""
-    email: str = ""
-
-
-@dataclass(frozen=True)
-class Roster:
-    """Students by id, and by lower-cased e-mail for exports that identify by e-mail."""
-
-    entries: dict[str, RosterEntry]
-
-    def find(self, student: str, email: str = "") -> RosterEntry | None:
-        if student in self.entries:
-            return self.entries[student]
-        wanted = email.strip().lower()
-        if wanted:
-            for entry in self.entries.values():
-                if entry.email.lower() == wanted:
-                    return entry
-        return None
+_COPY_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -147,50 +120,6 @@ class _Candidate:
     order: int = 0
     name: str = ""
     email: str = ""
-
-
-# -- the roster ---------------------------------------------------------------------------
-
-
-def load_roster(path: Path | str) -> Roster:
-    """Read a roster CSV with the columns ``id,name,email`` (name and email may be empty)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise IngestError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
-    except UnicodeDecodeError:
-        raise IngestError(f"{path}: is not UTF-8 text; save it as 'CSV UTF-8'") from None
-    reader = csv.DictReader(io.StringIO(text))
-    columns = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
-    if "id" not in columns:
-        raise IngestError(
-            f"{path}:1: the header has no 'id' column; a roster has the columns "
-            "id,name,email (name and email may be left empty)"
-        )
-    entries: dict[str, RosterEntry] = {}
-    first_line: dict[str, int] = {}
-    try:
-        for row in reader:
-            line = reader.line_num
-            values = {key: (row.get(name) or "").strip() for key, name in columns.items()}
-            if not any(values.values()):
-                continue
-            student = values["id"]
-            if not student:
-                raise IngestError(
-                    f"{path}:{line}: field 'id' is empty; give the student an id or delete the line"
-                )
-            if student in entries:
-                raise IngestError(
-                    f"{path}:{line}: field 'id': '{student}' is listed twice (first on line "
-                    f"{first_line[student]}); keep one line per student"
-                )
-            first_line[student] = line
-            entries[student] = RosterEntry(student, values.get("name", ""), values.get("email", ""))
-    except csv.Error as exc:
-        raise IngestError(f"{path}:{reader.line_num}: is not valid CSV ({exc})") from None
-    return Roster(entries)
 
 
 # -- naming and dating ------------------------------------------------------------------
@@ -446,6 +375,33 @@ def ingest(
     return intake
 
 
+def _materialize(
+    candidate: _Candidate, work: Path, fresh: Path, limits: Limits
+) -> StudentSubmission | Skipped:
+    """Copy one student's latest work into *fresh* and describe it (as it will be in *work*)."""
+    student = candidate.student
+    folder = folder_name(student)
+    dest = fresh / folder
+    try:
+        candidate.materialize(dest)
+        tidy(dest, limits)
+    except SubmissionError as exc:
+        shutil.rmtree(dest, ignore_errors=True)
+        return Skipped(candidate.source, str(exc), student)
+    except OSError as exc:
+        shutil.rmtree(dest, ignore_errors=True)
+        return Skipped(candidate.source, f"cannot be copied ({exc.strerror or exc})", student)
+    return StudentSubmission(
+        student=student,
+        path=work / folder,
+        digest=content_hash(dest),
+        source=candidate.source,
+        submitted_at=candidate.when.isoformat() if candidate.when else "",
+        name=candidate.name,
+        email=candidate.email,
+    )
+
+
 def _ingest(source: Path, work: Path, fresh: Path, roster: Roster | None,
             modules: Collection[str], limits: Limits, exclude: Collection[Path]) -> Intake:
     intake = Intake(roster=roster)
@@ -495,34 +451,14 @@ def _ingest(source: Path, work: Path, fresh: Path, roster: Roster | None,
                         previous.student)
             )
         latest[candidate.student] = candidate
-    for student in sorted(latest):
-        candidate = latest[student]
-        folder = folder_name(student)
-        dest = fresh / folder
-        try:
-            candidate.materialize(dest)
-            tidy(dest, limits)
-        except SubmissionError as exc:
-            shutil.rmtree(dest, ignore_errors=True)
-            intake.skipped.append(Skipped(candidate.source, str(exc), student))
-            continue
-        except OSError as exc:
-            shutil.rmtree(dest, ignore_errors=True)
-            intake.skipped.append(
-                Skipped(candidate.source, f"cannot be copied ({exc.strerror or exc})", student)
-            )
-            continue
-        intake.submissions.append(
-            StudentSubmission(
-                student=student,
-                path=work / folder,
-                digest=content_hash(dest),
-                source=candidate.source,
-                submitted_at=candidate.when.isoformat() if candidate.when else "",
-                name=candidate.name,
-                email=candidate.email,
-            )
-        )
+    chosen = [latest[student] for student in sorted(latest)]
+    # Copying is mostly waiting for the file system: a few students at a time overlap it.
+    with ThreadPoolExecutor(_COPY_THREADS) as pool:
+        for taken in pool.map(lambda c: _materialize(c, work, fresh, limits), chosen):
+            if isinstance(taken, Skipped):
+                intake.skipped.append(taken)
+            else:
+                intake.submissions.append(taken)
     if roster is not None:
         present = {s.student for s in intake.submissions} | {s.student for s in intake.skipped}
         intake.missing = [e for i, e in sorted(roster.entries.items()) if i not in present]
