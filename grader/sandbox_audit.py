@@ -6,10 +6,11 @@ backward. A forward function that keeps state between calls can notice such a
 probe (an input a hair's breadth from the previous one) and return values made
 to agree with a wrong backward.
 
-:class:`ProbeAudit` spots probes among the calls a check makes: calls to the
+:func:`find_probes` spots probes among the calls a check made: calls to the
 same function whose array arguments have the same shapes and lie within
-:data:`PROBE_DISTANCE` of a recent call's. The :class:`~grader.student.StudentModule`
-keeps them by check; when a submission's checks have run, the grading session
+:data:`PROBE_DISTANCE` of one of the :data:`WINDOW` calls before. The
+:class:`~grader.student.StudentModule` looks for them in each check's calls once the
+check has ended, and keeps them by check; when a submission's checks have run, the grading session
 sends them all (:func:`audit_requests`: each check's calls in reverse order) to
 one fresh process that has only imported the modules they call, and
 :func:`verify_replies` requires every answer to be the same as before; a check
@@ -50,11 +51,11 @@ from grader.errors import CheckFailure
 
 __all__ = [
     "PROBE_DISTANCE",
-    "ProbeAudit",
     "ReferenceComparison",
     "alone_requests",
     "audit_requests",
     "compare_with_reference",
+    "find_probes",
     "replay_requests",
     "verify_alone",
     "verify_replies",
@@ -95,50 +96,36 @@ class CallRecord(Protocol):
     def result(self) -> Any: ...
 
 
-class ProbeAudit:
-    """Remembers which calls were audited; finds new probes; checks their replays."""
+def find_probes(calls: Sequence[CallRecord], eligible: Sequence[bool]) -> list[CallRecord]:
+    """The calls of one check that lie near another call, in the order they were made.
 
-    def __init__(self) -> None:
-        self._audited: set[int] = set()
-        self._recent: list[tuple[CallRecord, _Layout]] = []
-        self._kinds: dict[tuple[Any, ...], int] = {}
-
-    def probes(self, history: Sequence[CallRecord], new: Sequence[CallRecord]) -> list[CallRecord]:
-        """The calls among the recent *history* and *new* that are near another call."""
-        calls = [*history[-WINDOW:], *new]
-        known = {id(record): layout for record, layout in self._recent}
-        layouts = [known[id(c)] if id(c) in known else self._layout(c) for c in calls]
-        self._recent = list(zip(calls, layouts, strict=True))[-WINDOW:]
-        if len(new) == 1:
-            near = _near_last(calls, layouts)
-        else:
-            near = _near_pairs(calls, layouts, len(calls) - len(new))
-        chosen = [calls[i] for i in sorted(near) if id(calls[i]) not in self._audited]
-        self._audited.update(id(c) for c in chosen)
-        return chosen
-
-    def _layout(self, call: CallRecord) -> _Layout:
-        """The call's layout (:func:`_layout`), its shape part numbered for fast comparison."""
+    A pair counts when its later call is *eligible* (a call the check's graders asked
+    for an answer, not an observation) and lies at most WINDOW calls after the earlier.
+    """
+    kinds: dict[tuple[Any, ...], int] = {}
+    layouts: list[_Layout] = []
+    for call in calls:
         layout = _layout(call)
         if layout is None:
-            return None
-        kind = self._kinds.setdefault(layout[0], len(self._kinds))
-        return kind, layout[1]
+            layouts.append(None)
+        else:
+            layouts.append((kinds.setdefault(layout[0], len(kinds)), layout[1]))
+    return [calls[i] for i in sorted(_near_pairs(calls, layouts, eligible))]
 
-    @staticmethod
-    def verify(probes: Sequence[CallRecord], replies: Sequence[Any]) -> None:
-        """Raise CheckFailure unless every replayed answer equals the original one."""
-        answers = [answer for reply in replies for answer in _answers(reply)]
-        if len(answers) != len(probes):
-            raise CheckFailure("the fresh process did not answer every call again")
-        for record, answer in zip(reversed(probes), answers, strict=True):
-            if not _same(record.result, answer):
-                raise CheckFailure(
-                    f"{record.function} gave a different result for the same input when it was "
-                    "called again in a fresh process: its result must depend only on its "
-                    "arguments, not on the calls made before (a gradient check probes it with "
-                    "nearby inputs and compares the answers)"
-                )
+
+def _verify(probes: Sequence[CallRecord], replies: Sequence[Any]) -> None:
+    """Raise CheckFailure unless every replayed answer equals the original one."""
+    answers = [answer for reply in replies for answer in _answers(reply)]
+    if len(answers) != len(probes):
+        raise CheckFailure("the fresh process did not answer every call again")
+    for record, answer in zip(reversed(probes), answers, strict=True):
+        if not _same(record.result, answer):
+            raise CheckFailure(
+                f"{record.function} gave a different result for the same input when it was "
+                "called again in a fresh process: its result must depend only on its "
+                "arguments, not on the calls made before (a gradient check probes it with "
+                "nearby inputs and compares the answers)"
+            )
 
 
 def replay_requests(key: str, probes: Sequence[CallRecord]) -> tuple[dict[str, Any], ...]:
@@ -179,7 +166,7 @@ def verify_replies(
     start = 0
     for (where, records), count in zip(probes.items(), counts, strict=True):
         try:
-            ProbeAudit.verify(records, replies[start : start + count])
+            _verify(records, replies[start : start + count])
         except CheckFailure as failure:
             failures[where] = str(failure)
         start += count
@@ -327,19 +314,18 @@ _Layout = tuple[int, float] | None
 
 
 def _near_pairs(
-    calls: Sequence[CallRecord], layouts: Sequence[_Layout], first_new: int
+    calls: Sequence[CallRecord], layouts: Sequence[_Layout], eligible: Sequence[bool]
 ) -> set[int]:
-    """Indices of the calls from *first_new* on, and of the calls up to WINDOW before each,
-    that lie within PROBE_DISTANCE of each other.
+    """Indices of the calls that lie within PROBE_DISTANCE of a call up to WINDOW before
+    or after them, where the later call of the pair is *eligible*.
 
     Two calls can be near only when they have the same layout and their first array
     elements are near (:func:`_layout`). The calls of a layout that has such a pair are
-    stacked, and each lag between them is compared at once.
+    stacked, and all their pairs are compared at once.
     """
     groups: dict[int, list[int]] = {}
-    for i in range(first_new, len(calls)):
-        layout = layouts[i]
-        if layout is None or layout[0] in groups:
+    for i, layout in enumerate(layouts):
+        if layout is None or not eligible[i] or layout[0] in groups:
             continue
         for j in range(max(0, i - WINDOW), i):
             other = layouts[j]
@@ -353,6 +339,7 @@ def _near_pairs(
     for position, layout in enumerate(layouts):
         if layout is not None and layout[0] in groups:
             groups[layout[0]].append(position)
+    allowed = np.asarray(eligible, dtype=bool)
     near: set[int] = set()
     with np.errstate(all="ignore"):
         for members in groups.values():
@@ -365,14 +352,14 @@ def _near_pairs(
                 close = (
                     (later > earlier)
                     & (later - earlier <= WINDOW)
-                    & (later >= first_new)
+                    & allowed[index][:, None]
                     & (gap <= PROBE_DISTANCE)
                 )
                 near.update(index[close.any(axis=1) | close.any(axis=0)].tolist())
                 continue
             for lag in range(1, min(WINDOW, len(members) - 1) + 1):
                 later, earlier = index[lag:], index[:-lag]
-                wanted = (later - earlier <= WINDOW) & (later >= first_new)
+                wanted = (later - earlier <= WINDOW) & allowed[later]
                 if not wanted.any():
                     continue
                 if values.shape[1]:
@@ -380,42 +367,6 @@ def _near_pairs(
                 near.update(later[wanted].tolist())
                 near.update(earlier[wanted].tolist())
     return near
-
-
-def _near_last(calls: Sequence[CallRecord], layouts: Sequence[_Layout]) -> set[int]:
-    """:func:`_near_pairs` for one new call, the last: compared with each earlier one."""
-    last = len(calls) - 1
-    layout = layouts[last]
-    if layout is None:
-        return set()
-    values = _values(calls[last])
-    near: set[int] = set()
-    with np.errstate(all="ignore"):
-        for j in range(max(0, last - WINDOW), last):
-            other = layouts[j]
-            if (
-                other is not None
-                and other[0] == layout[0]
-                and abs(other[1] - layout[1]) <= PROBE_DISTANCE
-                and _within(values, _values(calls[j]))
-            ):
-                near.update((j, last))
-    return near
-
-
-def _within(values: Sequence[Any], others: Sequence[Any]) -> bool:
-    """Every numeric value is within PROBE_DISTANCE of its counterpart (NaN never is)."""
-    for value, other in zip(values, others, strict=True):
-        if value is other:
-            continue
-        if isinstance(value, np.ndarray):
-            if value.size and not (
-                np.abs(np.subtract(value, other, dtype=np.float64)).max() <= PROBE_DISTANCE
-            ):
-                return False
-        elif type(value) in (int, float) and not abs(value - other) <= PROBE_DISTANCE:
-            return False
-    return True
 
 
 def _values(call: CallRecord) -> Sequence[Any]:

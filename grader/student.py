@@ -27,7 +27,7 @@ from grader.errors import (
     StudentTimeout,
 )
 from grader.runner import Runner
-from grader.sandbox_audit import ProbeAudit
+from grader.sandbox_audit import find_probes
 
 __all__ = ["Backend", "CallRecord", "InProcessBackend", "Observation", "StudentModule"]
 
@@ -122,7 +122,8 @@ class StudentModule:
         self._timeout = timeout
         self._load_fault: StudentFault | None = None
         self._loaded = False
-        self._probes = ProbeAudit()
+        self._calls: list[CallRecord] = []  # this check's calls, for the probe audit
+        self._answered: list[bool] = []  # which of them the check asked for an answer
         self._pending: dict[str, list[sandbox_audit.CallRecord]] = {}
         self._timeouts: dict[str, int] = {}
         self._check = ""
@@ -144,9 +145,7 @@ class StudentModule:
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Call the student's *name* with *args*; return plain data."""
         reply = self._request({"op": "call", "fn": name, "args": args, "kwargs": kwargs})
-        record = CallRecord(name, args, kwargs, reply["ok"])
-        self._audit([record])
-        self._record(record)
+        self._record(CallRecord(name, args, kwargs, reply["ok"]))
         return reply["ok"]
 
     def map(
@@ -174,13 +173,8 @@ class StudentModule:
         )
         reply = self._request({"op": "map", "fn": name, "calls": batch})
         results = list(reply["ok"])
-        records = [
-            CallRecord(name, args, kwargs, result)
-            for (args, kwargs), result in zip(batch, results, strict=True)
-        ]
-        self._audit(records)
-        for record in records:
-            self._record(record)
+        for (args, kwargs), result in zip(batch, results, strict=True):
+            self._record(CallRecord(name, args, kwargs, result))
         return results
 
     def observe(self, name: str, *args: Any, **kwargs: Any) -> Observation:
@@ -189,7 +183,7 @@ class StudentModule:
             {"op": "call", "fn": name, "args": args, "kwargs": kwargs, "inputs": True}
         )
         after_args, after_kwargs = reply["inputs"]
-        self._record(CallRecord(name, args, kwargs, reply["ok"]))
+        self._record(CallRecord(name, args, kwargs, reply["ok"]), answered=False)
         return Observation(reply["ok"], after_args, after_kwargs)
 
     def ensure_loaded(self) -> None:
@@ -229,22 +223,35 @@ class StudentModule:
 
     def begin_check(self, name: str = "") -> None:
         """Start check *name*: forget the calls of the previous one."""
+        self._find_probes()
         self.records.clear()
         self._check = name
 
     def take_probes(self) -> dict[str, list[sandbox_audit.CallRecord]]:
         """The finite-difference probes each check made, by check name; forgets them."""
+        self._find_probes()
         probes, self._pending = self._pending, {}
         return probes
 
-    def _audit(self, new: list[CallRecord]) -> None:
-        found = self._probes.probes(self.records, new)
-        if found:
-            self._pending.setdefault(self._check, []).extend(found)
+    def _find_probes(self) -> None:
+        """Keep the probes among the current check's calls, all found in one pass."""
+        if any(self._answered):
+            found = find_probes(self._calls, self._answered)
+            if found:
+                self._pending.setdefault(self._check, []).extend(found)
+        self._calls = []
+        self._answered = []
 
-    def _record(self, record: CallRecord) -> None:
+    def _record(self, record: CallRecord, *, answered: bool = True) -> None:
+        """Keep *record* for the known mistakes (up to a limit) and for the probe audit.
+
+        An observation (*answered* false) is compared with the calls after it, but is
+        not itself a call whose answer a check used.
+        """
         if len(self.records) < MAX_RECORDS:
             self.records.append(record)
+        self._calls.append(record)
+        self._answered.append(answered)
 
 
 def _fault(reply: dict[str, Any]) -> StudentFault:

@@ -10,13 +10,13 @@ from grader.sandbox import SandboxLimits
 from grader.sandbox_audit import (
     PROBE_DISTANCE,
     WINDOW,
-    ProbeAudit,
     _agrees,
     alone_requests,
     compare_with_reference,
+    find_probes,
     verify_alone,
 )
-from grader.student import CallRecord
+from grader.student import CallRecord, InProcessBackend, StudentModule
 from grader.submission import Submission
 
 
@@ -24,10 +24,9 @@ def call(x, *rest, function="f", **kwargs):
     return CallRecord(function, (x, *rest), kwargs, None)
 
 
-def probe_indices(calls, history=()):
-    found = ProbeAudit().probes(list(history), calls)
-    everything = [*history, *calls]
-    return sorted(next(i for i, c in enumerate(everything) if c is f) for f in found)
+def probe_indices(calls, answered=None):
+    found = find_probes(calls, [True] * len(calls) if answered is None else answered)
+    return [next(i for i, c in enumerate(calls) if c is f) for f in found]
 
 
 def test_central_difference_probes_are_found_and_unrelated_calls_are_not():
@@ -82,34 +81,42 @@ def test_only_calls_within_the_window_are_compared():
     assert probe_indices([call(x), *spacers[:-1], call(x + 1e-7)]) == [0, WINDOW]
 
 
-def test_recent_history_pairs_with_new_calls_and_each_call_is_audited_once():
+def test_an_observation_pairs_only_with_the_calls_after_it_and_each_call_counts_once():
     x = np.arange(4.0)
-    audit = ProbeAudit()
-    first = call(x)
-    assert audit.probes([], [first]) == []
-    second = call(x + 1e-6)
-    assert audit.probes([first], [second]) == [first, second]
-    third = call(x - 1e-6)
-    assert audit.probes([first, second], [third]) == [third]
+    assert probe_indices([call(x), call(x + 1e-6)], answered=[True, False]) == []
+    assert probe_indices([call(x), call(x + 1e-6)], answered=[False, True]) == [0, 1]
+    assert probe_indices([call(x), call(x + 1e-6), call(x - 1e-6)]) == [0, 1, 2]
 
 
-def test_a_call_made_alone_is_paired_as_it_would_be_in_a_batch():
+def test_calls_made_one_by_one_or_in_one_batch_give_the_same_probes(tmp_path):
+    (tmp_path / "m.py").write_text("def f(x, scale=1.0):\n    return scale * x\n")
     rng = np.random.default_rng(7)
     base = rng.normal(size=4)
     choices = [
-        lambda: call(base + rng.choice([0.0, 1e-6, -1e-6, 0.5]) * np.eye(4)[rng.integers(4)]),
-        lambda: call(base, 1.0 + rng.choice([0.0, 1e-6, 1.0])),
-        lambda: call(base.astype(int)),
-        lambda: call(np.array([np.nan, 0, 0, 0])),
-        lambda: call(base, function="g"),
-        lambda: call(base, mode="a"),
+        lambda: ((base + rng.choice([0.0, 1e-6, -1e-6, 0.5]) * np.eye(4)[rng.integers(4)],), {}),
+        lambda: ((base,), {"scale": 1.0 + rng.choice([0.0, 1e-6, 1.0])}),
+        lambda: ((base.astype(int),), {}),
+        lambda: ((np.array([np.nan, 0, 0, 0]),), {}),
+        lambda: ((rng.normal(size=4),), {}),
     ]
+
+    def probes(calls, together):
+        module = StudentModule("m", tmp_path / "m.py", ["f"], InProcessBackend())
+        module.begin_check("c")
+        if together:
+            module.batch("f", calls)
+        else:
+            for args, kwargs in calls:
+                module.call("f", *args, **kwargs)
+        return [(r.args, r.kwargs) for r in module.take_probes().get("c", [])]
+
+    found = 0
     for _ in range(40):
         calls = [choices[rng.integers(len(choices))]() for _ in range(6)]
-        alone = ProbeAudit()
-        singly = [alone.probes(calls[:i], [c]) for i, c in enumerate(calls)]
-        together = ProbeAudit().probes([], calls)
-        assert {id(c) for found in singly for c in found} == {id(c) for c in together}
+        singly, together = probes(calls, False), probes(calls, True)
+        assert [id(args[0]) for args, _ in singly] == [id(args[0]) for args, _ in together]
+        found += len(together)
+    assert found > 0
 
 
 def test_only_probes_that_the_reference_answers_otherwise_are_asked_again_alone():
