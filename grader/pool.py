@@ -102,6 +102,17 @@ def failed_result(
     )
 
 
+class _Message(msgspec.Struct):
+    """A line from a worker: ``next``, a ``result``, or an ``error`` with its message."""
+
+    type: str
+    result: SubmissionResult | None = None
+    message: str = ""
+
+
+_MESSAGES = msgspec.json.Decoder(_Message)
+
+
 class _Worker:
     """The parent's handle on one worker process."""
 
@@ -170,7 +181,7 @@ class _Worker:
         self.deadline = time.monotonic() + limit
         self.send({"student": submission.student, "path": str(submission.path)})
 
-    def read(self) -> list[dict[str, Any]] | None:
+    def read(self) -> list[_Message] | None:
         """The complete messages that have arrived; None once the worker has closed its end."""
         try:
             chunk = os.read(self.fd, _READ)
@@ -184,12 +195,11 @@ class _Worker:
             line = bytes(self._buffer[:end])
             del self._buffer[: end + 1]
             try:
-                message = json.loads(line)
-            except ValueError:
+                messages.append(_MESSAGES.decode(line))
+            except msgspec.ValidationError as exc:
+                raise _Broken(f"sent a message that is not valid ({exc})") from None
+            except msgspec.DecodeError:
                 raise _Broken("sent a line that is not JSON") from None
-            if not isinstance(message, dict):
-                raise _Broken("sent a message that is not an object")
-            messages.append(message)
         if len(self._buffer) > MAX_MESSAGE:
             raise _Broken(f"sent a message larger than {MAX_MESSAGE} bytes")
         return messages
@@ -282,8 +292,8 @@ def run_pool(
         if queue and len(workers) < jobs:
             spawn()
 
-    def handle(worker: _Worker, message: dict[str, Any]) -> None:
-        kind = message.get("type")
+    def handle(worker: _Worker, message: _Message) -> None:
+        kind = message.type
         if kind == "next":
             if worker.current is not None:
                 raise _Broken("asked for a submission before finishing the one it had")
@@ -296,17 +306,16 @@ def run_pool(
                 worker.send({"stop": True})
         elif kind == "result":
             expected = worker.current
-            try:
-                result = msgspec.convert(message.get("result"), SubmissionResult)
-            except msgspec.ValidationError as exc:
-                raise _Broken(f"sent a result that is not valid ({exc})") from None
+            result = message.result
+            if result is None:
+                raise _Broken("sent a result message without a result")
             if expected is None or result.student != expected.student:
                 raise _Broken("sent a result for a submission it was not grading")
             worker.current = None
             worker.graded += 1
             on_result(result)
         elif kind == "error":
-            raise PoolError(str(message.get("message", "a grading worker failed")))
+            raise PoolError(message.message or "a grading worker failed")
         else:
             raise _Broken(f"sent an unknown message type {kind!r}")
 
