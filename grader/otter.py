@@ -108,15 +108,22 @@ class _Recorder:
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         reply = self.inner.request(message, timeout)
         op = message.get("op")
-        if self.check is None or "fault" in reply or op not in ("call", "map"):
+        if self.check is None or "fault" in reply or op not in ("call", "map", "many"):
             return reply
-        batch = message["calls"] if op == "map" else [(message["args"], message["kwargs"])]
-        results = reply["ok"] if op == "map" else [reply["ok"]]
+        if op == "many":
+            batch = list(message["calls"])
+            results = reply["ok"]
+        elif op == "map":
+            batch = [(message["fn"], args, kwargs) for args, kwargs in message["calls"]]
+            results = reply["ok"]
+        else:
+            batch = [(message["fn"], message["args"], message["kwargs"])]
+            results = [reply["ok"]]
         kept = self.calls.setdefault(self.check, [])
-        for (args, kwargs), result in zip(batch, results, strict=True):
+        for (function, args, kwargs), result in zip(batch, results, strict=True):
             args, kwargs, result = _copy((tuple(args), dict(kwargs), result))
             observe = bool(message.get("inputs"))
-            function = str(message["fn"])
+            function = str(function)
             sides = self._one_sided(message, function, args, kwargs, timeout)
             kept.append(RecordedCall(function, args, kwargs, result, observe, sides))
         return reply
@@ -148,7 +155,7 @@ class _Recorder:
                 np.where(np.isin(a, kinks), a + step, a) if on_kink[i] and i > 0 else a
                 for i, a in enumerate(args)
             )
-            request = {**message, "op": "call", "args": moved, "kwargs": kwargs}
+            request = {**message, "op": "call", "fn": function, "args": moved, "kwargs": kwargs}
             request.pop("calls", None)
             reply = self.inner.request(request, timeout)
             if "fault" in reply:

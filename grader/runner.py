@@ -9,7 +9,9 @@ Requests (dicts):
   ``{"op": "load", "key": K, "path": P}``                  import the module at P as K
   ``{"op": "call", "key": K, "fn": F, "args": A, "kwargs": W, "inputs": bool}``
   ``{"op": "map", "key": K, "fn": F, "calls": ((A, W), ...)}``
-Replies: ``{"ok": value}`` (with ``"inputs": (A, W)`` after the call when asked), or
+  ``{"op": "many", "key": K, "calls": ((F, A, W), ...), "inputs": bool}``
+Replies: ``{"ok": value}`` (with ``"inputs": (A, W)`` after the call when asked, and
+``"inputs": ((A, W), ...)`` after each call of ``many``), or
 ``{"fault": kind, "message": M, "exc_type": T, "not_implemented": bool}`` with
 kind one of ``import``, ``raised``, ``return``.
 """
@@ -87,6 +89,8 @@ class Runner:
         if op == "load":
             self._load(message["key"], message["path"])
             return {"ok": None}
+        if op == "many":
+            return self._many(message)
         fn = self._function(message["key"], message["fn"])
         if op == "call":
             args, kwargs = message["args"], message["kwargs"]
@@ -103,6 +107,18 @@ class Runner:
                 )
             }
         raise _Fault("raised", f"unknown request {op!r}")
+
+    def _many(self, message: dict[str, Any]) -> dict[str, Any]:
+        key = message["key"]
+        results = []
+        inputs = []
+        for name, args, kwargs in message["calls"]:
+            results.append(self._invoke(key, self._function(key, name), args, kwargs))
+            inputs.append((args, kwargs))
+        reply: dict[str, Any] = {"ok": tuple(results)}
+        if message.get("inputs"):
+            reply["inputs"] = tuple(inputs)
+        return reply
 
     def _load(self, key: str, path: str) -> None:
         self.modules.pop(key, None)

@@ -384,6 +384,9 @@ class SandboxBackend:
 def _describe(message: dict[str, Any]) -> str:
     if message.get("op") == "load":
         return f"importing {Path(str(message.get('path', ''))).name}"
+    if message.get("op") == "many":
+        names = dict.fromkeys(str(call[0]) for call in message.get("calls", ()) if call)
+        return " or ".join(f"{name}()" for name in names) or "your functions"
     return f"{message.get('fn', 'your function')}()"
 
 
@@ -399,25 +402,34 @@ def _check_reply(reply: Any, message: dict[str, Any]) -> dict[str, Any]:
             raise ProtocolError("a malformed fault")
         return reply
     op = message.get("op")
-    wants_inputs = op == "call" and bool(message.get("inputs"))
+    wants_inputs = op in ("call", "many") and bool(message.get("inputs"))
     if set(reply) != ({"ok", "inputs"} if wants_inputs else {"ok"}):
         raise ProtocolError("unexpected keys in the reply")
     if op == "load" and reply["ok"] is not None:
         raise ProtocolError("a load answered with a value")
-    if op == "map":
+    if op in ("map", "many"):
         calls = message.get("calls", ())
         if not isinstance(reply["ok"], tuple) or len(reply["ok"]) != len(calls):
             raise ProtocolError("a batch answered with the wrong number of results")
     if wants_inputs:
         inputs = reply["inputs"]
-        if not (
-            isinstance(inputs, tuple)
-            and len(inputs) == 2
-            and isinstance(inputs[0], tuple)
-            and isinstance(inputs[1], dict)
-        ):
+        if op == "call":
+            inputs = (inputs,)
+        elif not isinstance(inputs, tuple) or len(inputs) != len(message.get("calls", ())):
+            raise ProtocolError("malformed inputs")
+        if not all(_is_inputs(one) for one in inputs):
             raise ProtocolError("malformed inputs")
     return reply
+
+
+def _is_inputs(value: Any) -> bool:
+    """Whether *value* is a call's ``(args, kwargs)`` as the child reports them."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], tuple)
+        and isinstance(value[1], dict)
+    )
 
 
 def _remove_tree(root: Path) -> None:

@@ -177,6 +177,34 @@ class StudentModule:
             self._record(CallRecord(name, args, kwargs, result))
         return results
 
+    def many(self, calls: Sequence[tuple[str, tuple[Any, ...], Mapping[str, Any]]]) -> list[Any]:
+        """Make *calls*, each ``(function, args, kwargs)``, in order, in one round trip.
+
+        Unlike :meth:`batch`, the calls may be to different functions; none of them may
+        need another's result. The first that raises raises here.
+        """
+        return [seen.result for seen in self._many(calls, inputs=False)]
+
+    def observe_many(
+        self, calls: Sequence[tuple[str, tuple[Any, ...], Mapping[str, Any]]]
+    ) -> list[Observation]:
+        """:meth:`many`, returning each call's result with its inputs as they were after it."""
+        return self._many(calls, inputs=True)
+
+    def _many(
+        self, calls: Sequence[tuple[str, tuple[Any, ...], Mapping[str, Any]]], *, inputs: bool
+    ) -> list[Observation]:
+        sent = tuple((str(name), tuple(args), dict(kwargs)) for name, args, kwargs in calls)
+        reply = self._request({"op": "many", "calls": sent, "inputs": inputs})
+        after = reply["inputs"] if inputs else [(args, kwargs) for _, args, kwargs in sent]
+        seen = []
+        for (name, args, kwargs), result, (args_after, kwargs_after) in zip(
+            sent, reply["ok"], after, strict=True
+        ):
+            self._record(CallRecord(name, args, kwargs, result), answered=not inputs)
+            seen.append(Observation(result, args_after, kwargs_after))
+        return seen
+
     def observe(self, name: str, *args: Any, **kwargs: Any) -> Observation:
         """Call *name* and also return its inputs as they were after the call."""
         reply = self._request(
@@ -206,7 +234,12 @@ class StudentModule:
 
     def _request(self, message: dict[str, Any]) -> dict[str, Any]:
         self.ensure_loaded()
-        name = str(message.get("fn", ""))
+        # A batch of several functions that timed out is counted for that set of functions:
+        # which of them did not finish is not known.
+        if message["op"] == "many":
+            name = " or ".join(dict.fromkeys(str(call[0]) for call in message["calls"]))
+        else:
+            name = str(message.get("fn", ""))
         if self._timeouts.get(name, 0) >= TIMEOUTS_PER_FUNCTION:
             raise StudentTimeout(
                 f"{name} did not finish in time in {TIMEOUTS_PER_FUNCTION} earlier checks, so "

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.errors import StudentRaised
+from grader.errors import StudentRaised, StudentTimeout
 from grader.sandbox import SandboxLimits
-from grader.student import StudentModule
+from grader.student import TIMEOUTS_PER_FUNCTION, StudentModule
 
 MODULE = """\
 import warnings
@@ -151,3 +151,71 @@ def test_a_batch_gives_each_call_its_own_keywords_in_one_round_trip(sandbox, tmp
             module.batch("fails_on_negative", [((np.ones(2),), {}), ((x,), {})])
     finally:
         counting.close()
+
+
+def test_many_calls_of_different_functions_share_one_round_trip(sandbox, tmp_path):
+    (tmp_path / "mod.py").write_text(
+        MODULE + "\n\ndef scale_in_place(x):\n    x *= 2\n    return x.sum()\n"
+    )
+    counting = CountingBackend(sandbox.backend(tmp_path, SandboxLimits()))
+    try:
+        functions = ("naive", "twice", "scale_in_place", "warns")
+        module = StudentModule("mod", tmp_path / "mod.py", functions, counting)
+        x = np.array([-1000.0, 0.0, 1000.0])
+        module.ensure_loaded()
+        plain, scaled, pair = module.many(
+            [("naive", (x,), {}), ("naive", (x,), {"scale": 3.0}), ("twice", (x,), {})]
+        )
+        np.testing.assert_array_equal(plain, [0.0, 0.5, 1.0])
+        np.testing.assert_array_equal(scaled, [0.0, 1.5, 3.0])
+        np.testing.assert_array_equal(pair[1], 2 * x)
+        # each call gets its own copy of x: the one changed in place is not the next one's
+        changed, kept = module.observe_many(
+            [("scale_in_place", (x,), {}), ("naive", (x,), {})]
+        )
+        assert changed.result == 0.0
+        np.testing.assert_array_equal(changed.args[0], 2 * x)
+        np.testing.assert_array_equal(kept.args[0], x)
+        assert counting.requests == ["load", "many", "many"]
+        assert [r.function for r in module.records] == [
+            "naive", "naive", "twice", "scale_in_place", "naive"
+        ]
+        with pytest.raises(StudentRaised, match="has no function missing"):
+            module.many([("warns", (), {}), ("missing", (), {})])
+    finally:
+        counting.close()
+
+
+class HangingBackend:
+    """Times out every request that calls *hanging*, and counts those it makes."""
+
+    def __init__(self, hanging):
+        self.hanging = hanging
+        self.made = []
+
+    def request(self, message, timeout):
+        if message["op"] == "load":
+            return {"ok": None}
+        names = [c[0] for c in message["calls"]] if message["op"] == "many" else [message["fn"]]
+        self.made.append(names)
+        if self.hanging in names:
+            raise StudentTimeout("too slow")
+        return {"ok": tuple(None for _ in names) if message["op"] == "many" else None}
+
+
+def test_a_batch_that_timed_out_is_counted_for_its_functions_together(tmp_path):
+    backend = HangingBackend("slow")
+    module = StudentModule("mod", tmp_path / "mod.py", ("slow", "fast"), backend)
+    both = [("slow", (), {}), ("fast", (), {})]
+    for _ in range(TIMEOUTS_PER_FUNCTION):
+        with pytest.raises(StudentTimeout, match="too slow"):
+            module.many(both)
+    with pytest.raises(StudentTimeout, match="slow or fast did not finish in time"):
+        module.many(both)
+    assert module.fast() is None
+    for _ in range(TIMEOUTS_PER_FUNCTION):
+        with pytest.raises(StudentTimeout, match="too slow"):
+            module.slow()
+    with pytest.raises(StudentTimeout, match="slow did not finish in time"):
+        module.slow()
+    assert backend.made == [["slow", "fast"]] * 2 + [["fast"]] + [["slow"]] * 2

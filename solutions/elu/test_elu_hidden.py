@@ -102,8 +102,11 @@ def test_backward_gradcheck_alphas(student, rng):
 def test_continuity_at_zero(student):
     x = np.array([-1e-9, 0.0, 1e-9])
     alphas = (1.0, 2.0, 0.5)
-    outs = student.batch("elu", [((x,), {} if a == 1.0 else {"alpha": a}) for a in alphas])
-    slopes = student.batch("elu_backward", [((np.ones_like(x), x), {"alpha": a}) for a in alphas])
+    answers = student.many(
+        [("elu", (x,), {} if a == 1.0 else {"alpha": a}) for a in alphas]
+        + [("elu_backward", (np.ones_like(x), x), {"alpha": a}) for a in alphas]
+    )
+    outs, slopes = answers[: len(alphas)], answers[len(alphas) :]
     for alpha, got, got_slope in zip(alphas, outs, slopes, strict=True):
         call = "elu" if alpha == 1.0 else f"elu with alpha = {alpha:g}"
         out = expect_array(got, name=call, shape=x.shape)
@@ -151,24 +154,27 @@ def test_mean_closer_to_zero(student, rng, record):
 def test_zero_upstream(student, rng):
     x = sample_away_from_kinks(rng, (3, 4), kinks=(0.0,), scale=3.0)
     x[0, :2] = (-50.0, 50.0)
-    grad = expect_array(
-        student.elu_backward(np.zeros_like(x), x), name="elu_backward", shape=x.shape
+    default, doubled = student.batch(
+        "elu_backward", [((np.zeros_like(x), x), {}), ((np.zeros_like(x), x), {"alpha": 2.0})]
     )
+    grad = expect_array(default, name="elu_backward", shape=x.shape)
     expect(bool(np.all(grad == 0)), "with dout = 0 the gradient must be exactly 0")
-    grad = expect_array(
-        student.elu_backward(np.zeros_like(x), x, alpha=2.0),
-        name="elu_backward with alpha = 2",
-        shape=x.shape,
-    )
+    grad = expect_array(doubled, name="elu_backward with alpha = 2", shape=x.shape)
     expect(bool(np.all(grad == 0)), "with dout = 0 and alpha = 2 the gradient must be exactly 0")
 
 
 def test_inputs_unchanged(student, rng):
     x = rng.normal(0.0, 3.0, size=(5, 3))
     dout = rng.normal(size=x.shape)
-    for kwargs in ({}, {"alpha": 2.0}):
-        forward = student.observe("elu", x, **kwargs)
+    kwargs_sets = ({}, {"alpha": 2.0})
+    seen = student.observe_many(
+        [
+            call
+            for kwargs in kwargs_sets
+            for call in (("elu", (x,), kwargs), ("elu_backward", (dout, x), kwargs))
+        ]
+    )
+    for forward, backward in zip(seen[0::2], seen[1::2], strict=True):
         expect(np.array_equal(forward.args[0], x), "elu changed its input x")
-        backward = student.observe("elu_backward", dout, x, **kwargs)
         expect(np.array_equal(backward.args[0], dout), "elu_backward changed its input dout")
         expect(np.array_equal(backward.args[1], x), "elu_backward changed its input x")
