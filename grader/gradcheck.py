@@ -30,6 +30,7 @@ __all__ = [
     "GradCheckResult",
     "VJPCase",
     "compare_gradients",
+    "elementwise_derivative",
     "expect_vjp",
     "expect_vjps",
     "numerical_elementwise",
@@ -67,10 +68,19 @@ def numerical_elementwise(
             raise CheckFailure(f"{name}: {len(outputs)} results for 2 inputs")
     else:
         outputs = [forward(x + h), forward(x - h)]
-    plus, minus = (
-        expect_array(out, name=name, shape=x.shape).astype(np.float64) for out in outputs
+    return elementwise_derivative(outputs[0], outputs[1], x, h=h, name=name)
+
+
+def elementwise_derivative(
+    plus: Any, minus: Any, x: np.ndarray, *, h: float = H, name: str = "the forward function"
+) -> np.ndarray:
+    """f'(x) from *plus* = f(x + h) and *minus* = f(x - h), each checked to be an array of
+    x's shape; for graders that ask for the two probes together with other calls."""
+    shape = np.shape(x)
+    high, low = (
+        expect_array(out, name=name, shape=shape).astype(np.float64) for out in (plus, minus)
     )
-    derivative: np.ndarray = (plus - minus) / (2 * h)
+    derivative: np.ndarray = (high - low) / (2 * h)
     return derivative
 
 

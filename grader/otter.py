@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import io
-import itertools
 import json
 import math
 import os
@@ -301,12 +300,12 @@ def otter_cases(
 
 
 def _gradcheck_units(check: GradcheckCheck, calls: Sequence[RecordedCall]) -> list[dict[str, Any]]:
-    """Each run of a gradcheck: the forward call on the inputs, then the backward call."""
-    units = []
-    for before, call in itertools.pairwise(calls):
-        if call.function == check.backward and before.function == check.forward:
-            units.append({"args": list(before.args), "kwargs": before.kwargs, "dout": call.args[0]})
-    return units
+    """Each run of a gradcheck: its inputs, keywords and dout, as its backward call had them."""
+    return [
+        {"args": list(call.args[1:]), "kwargs": call.kwargs, "dout": call.args[0]}
+        for call in calls
+        if call.function == check.backward and call.args
+    ]
 
 
 class _Packer:

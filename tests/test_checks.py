@@ -169,6 +169,36 @@ def test_a_wrong_gradient_fails_the_declarative_gradcheck_with_a_table_and_the_h
     assert checks["forward_matches_reference"].passed
 
 
+class _Counting(InProcessBackend):
+    """Runs in-process and keeps the operation of every request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ops: list[str] = []
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        self.ops.append(message["op"])
+        return super().request(message, timeout)
+
+
+def test_an_elementwise_gradcheck_asks_backward_and_both_probes_in_one_round_trip(
+    course_dir: Path, tmp_path: Path
+):
+    course = load_course(course_dir)
+    wrong = SOLUTION + "\n\ndef sigmoid_backward(dout, x):\n    return dout * x * (1.0 - x)\n"
+    for source, passed in ((SOLUTION, True), (wrong, False)):
+        backend = _Counting()
+        folder = _submission(tmp_path, f"s{passed}", source)
+        result = grade_submission(
+            course, folder, exercises=["sigmoid"], public_only=True, backend=backend
+        )
+        checks = {c.name: c for c in result.exercises[0].checks}
+        assert checks["backward_gradcheck"].passed is passed
+        # the gradcheck's backward call and its two probes are one request; no other
+        # public check of sigmoid asks for calls of different functions together
+        assert backend.ops.count("many") == 1
+
+
 def test_property_predicates_catch_what_they_promise(course_dir: Path, tmp_path: Path):
     forgot = SOLUTION + (
         "\n\ndef sigmoid_backward(dout, x):\n    s = sigmoid(x)\n    return s * (1.0 - s)\n"

@@ -7,8 +7,11 @@ import pytest
 
 from grader import CheckFailure
 from grader.gradcheck import (
+    VJPCase,
     compare_gradients,
+    elementwise_derivative,
     expect_vjp,
+    expect_vjps,
     numerical_elementwise,
     numerical_vjp,
     relative_error,
@@ -130,6 +133,31 @@ def test_expect_vjp_probes_every_element_of_a_wrong_gradient_and_marks_it():
     assert info.value.message.startswith("dw: 1 of 8 gradient values disagree")
     assert info.value.data["kind"] == "gradcheck"
     assert np.flatnonzero(info.value.data["mismatched"]).tolist() == [2 * 2 + 1]
+
+
+def test_expect_vjps_screens_every_case_in_one_batch_and_probes_only_the_wrong_one():
+    (args, dout, exact, forward_many, batches) = tanh_layer(4)
+    other_args, other_dout, other_exact = tanh_layer(5, ((2, 3), (3, 5), (5,)))[:3]
+    right = VJPCase(args, (0, 1, 2), dout, exact, NAMES)
+    other = VJPCase(other_args, (0, 1, 2), other_dout, other_exact, NAMES)
+    expect_vjps(forward_many, [right, other])
+    assert batches == [8]
+    db = other_exact[2].copy()
+    db[0] += 1e-3
+    wrong = VJPCase(other_args, (0, 1, 2), other_dout, (*other_exact[:2], db), NAMES)
+    batches.clear()
+    with pytest.raises(CheckFailure, match="db: 1 of 5 gradient values disagree"):
+        expect_vjps(forward_many, [right, wrong])
+    assert batches == [8, 2 * sum(a.size for a in other_args)]
+
+
+def test_elementwise_derivative_is_the_central_difference_of_two_probes():
+    x = np.linspace(-2.0, 2.0, 7)
+    h = 1e-6
+    slope = elementwise_derivative(_sigmoid(x + h), _sigmoid(x - h), x, h=h, name="sigmoid")
+    np.testing.assert_allclose(slope, _sigmoid(x) * (1 - _sigmoid(x)), rtol=1e-7)
+    with pytest.raises(CheckFailure, match="sigmoid"):
+        elementwise_derivative(_sigmoid(x + h)[:3], _sigmoid(x - h), x, h=h, name="sigmoid")
 
 
 def test_expect_vjp_gives_the_element_by_element_verdict():
