@@ -154,6 +154,7 @@ class SandboxConfig:
             "privileged": as_root,
             "namespaces": self.namespaces,
             "pid_namespace": self.namespaces and as_root,
+            "seccomp": self.seccomp,
         }
 
 

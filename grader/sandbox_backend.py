@@ -164,7 +164,6 @@ class SandboxBackend:
             "uid": config.uid,
             "gid": config.gid,
             **config.confinement(as_root),
-            "seccomp": config.seccomp,
             "memory_mb": self._limits.memory_mb,
             "cpu_seconds": self._limits.cpu_seconds,
             "max_processes": config.max_processes,

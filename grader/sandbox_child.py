@@ -110,7 +110,9 @@ def _prepare(generic: dict[str, Any], kernel: Kernel) -> list[str]:
     _try(os.setsid, "own-session", active)
     if generic["pidns"] and os.getpid() == 1:
         active.append("pid-namespace")
-    if _privileged(generic) and generic["namespaces"]:
+    if generic.get("netns"):
+        active += ["network-namespace", "ipc-namespace"]  # the zygote's shared ones
+    elif _privileged(generic) and generic["namespaces"]:
         _try(
             lambda: kernel.unshare(CLONE_NEWNET | CLONE_NEWIPC),
             "network-namespace",

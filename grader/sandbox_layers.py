@@ -8,8 +8,8 @@ sandbox runs without that layer.
 The seccomp filter is a short classic-BPF program built here: it refuses
 (``EPERM``) the system calls student code has no use for and that widen the
 kernel's attack surface or reach outside the sandbox: creating sockets,
-``execve``, ``ptrace``, namespaces, mounts, module loading, ``bpf``,
-``io_uring``, keyrings and a few more. It is installed only on x86-64, the
+System V and POSIX IPC, ``execve``, ``ptrace``, namespaces, mounts, module loading,
+``bpf``, ``io_uring``, keyrings and a few more. It is installed only on x86-64, the
 architecture whose system call numbers it lists.
 """
 
@@ -168,6 +168,9 @@ _CLONE_X86_64 = 56
 
 # x86-64 numbers of the refused system calls.
 _DENIED_X86_64 = {
+    "shmget": 29,
+    "shmat": 30,
+    "shmctl": 31,
     "socket": 41,
     "connect": 42,
     "accept": 43,
@@ -175,6 +178,14 @@ _DENIED_X86_64 = {
     "listen": 50,
     "socketpair": 53,
     "execve": 59,
+    "semget": 64,
+    "semop": 65,
+    "semctl": 66,
+    "shmdt": 67,
+    "msgget": 68,
+    "msgsnd": 69,
+    "msgrcv": 70,
+    "msgctl": 71,
     "ptrace": 101,
     "syslog": 103,
     "uselib": 134,
@@ -194,6 +205,13 @@ _DENIED_X86_64 = {
     "init_module": 175,
     "delete_module": 176,
     "quotactl": 179,
+    "semtimedop": 220,
+    "mq_open": 240,
+    "mq_unlink": 241,
+    "mq_timedsend": 242,
+    "mq_timedreceive": 243,
+    "mq_notify": 244,
+    "mq_getsetattr": 245,
     "kexec_load": 246,
     "add_key": 248,
     "request_key": 249,

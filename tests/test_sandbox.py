@@ -79,3 +79,48 @@ def test_a_childs_directory_is_made_where_configured_and_removed(tmp_path):
         assert (child_dir / "m.py").read_text() == (source / "m.py").read_text()
         backend.close()
         assert not any(made.iterdir())
+
+
+IPC_MODULE = """\
+import ctypes
+
+
+def shared_memory():
+    libc = ctypes.CDLL(None, use_errno=True)
+    made = libc.shmget(0, 4096, 0o1000 | 0o600)
+    return (made, ctypes.get_errno())
+"""
+
+
+def test_children_share_an_empty_network_namespace_and_cannot_use_ipc(tmp_path):
+    (tmp_path / "m.py").write_text(IPC_MODULE)
+    namespaces = []
+    with Sandbox() as sandbox:
+        for _ in range(2):
+            backend = sandbox.backend(tmp_path)
+            load = backend.request({"op": "load", "key": "m", "path": str(tmp_path / "m.py")}, 5)
+            assert load == {"ok": None}
+            reply = backend.request(
+                {"op": "call", "key": "m", "fn": "shared_memory", "args": (), "kwargs": {}}, 5
+            )
+            assert {"network-namespace", "ipc-namespace", "seccomp"} <= set(backend.layers)
+            assert reply["ok"] == (-1, 1)  # EPERM: the seccomp filter refuses System V IPC
+            pid = backend._child.pid
+            namespaces.append(tuple(os.readlink(f"/proc/{pid}/ns/{n}") for n in ("net", "ipc")))
+            backend.close()
+    own = tuple(os.readlink(f"/proc/self/ns/{n}") for n in ("net", "ipc"))
+    assert namespaces[0] == namespaces[1]
+    assert namespaces[0][0] != own[0] and namespaces[0][1] != own[1]
+
+
+def test_without_seccomp_each_child_makes_namespaces_of_its_own(tmp_path):
+    (tmp_path / "m.py").write_text(IPC_MODULE)
+    namespaces = []
+    with Sandbox(SandboxConfig(seccomp=False)) as sandbox:
+        for _ in range(2):
+            backend = sandbox.backend(tmp_path)
+            backend.request({"op": "load", "key": "m", "path": str(tmp_path / "m.py")}, 5)
+            assert "network-namespace" in backend.layers
+            namespaces.append(os.readlink(f"/proc/{backend._child.pid}/ns/net"))
+            backend.close()
+    assert namespaces[0] != namespaces[1]
