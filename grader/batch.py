@@ -19,6 +19,7 @@ finishes the rest.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -32,7 +33,7 @@ from grader.course import Course
 from grader.errors import GraderError
 from grader.gradebook import CSV_FILE, GRADEBOOK_FILE, Gradebook, grading_key
 from grader.ingest import Intake, Roster, StudentSubmission, ingest
-from grader.pool import run_pool
+from grader.pool import Prestarted, run_pool
 from grader.results import ResultError, SubmissionResult, from_json
 from grader.shard import course_files, grade_shard
 
@@ -119,12 +120,41 @@ def grade_class(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     selected = [e.id for e in course.select(exercises)]
-    intake = ingest(
-        source, out / WORK_DIR, roster=roster, modules=[e.module for e in course], exclude=[out]
-    )
-    run = ClassRun(out=out, intake=intake)
     logs = out / LOG_DIR
     shutil.rmtree(logs, ignore_errors=True)
+    # the local workers start while the class is copied in
+    with contextlib.ExitStack() as stack:
+        early = None
+        if not scheduler:
+            early = stack.enter_context(
+                Prestarted(course, selected, jobs or default_jobs(), log_dir=logs)
+            )
+        intake = ingest(
+            source, out / WORK_DIR, roster=roster, modules=[e.module for e in course],
+            exclude=[out],
+        )
+        return _grade_intake(
+            course, intake, out, logs, selected, early, jobs=jobs, scheduler=scheduler,
+            regrade=regrade, reports=reports, listener=listener, time_limit=time_limit,
+        )
+
+
+def _grade_intake(
+    course: Course,
+    intake: Intake,
+    out: Path,
+    logs: Path,
+    selected: list[str],
+    early: Prestarted | None,
+    *,
+    jobs: int | None,
+    scheduler: str | None,
+    regrade: bool,
+    reports: bool,
+    listener: Listener | None,
+    time_limit: float | None,
+) -> ClassRun:
+    run = ClassRun(out=out, intake=intake)
     with Gradebook(out / GRADEBOOK_FILE) as book:
         book.set_meta("course", str(course.root))
         book.set_class(intake)
@@ -161,6 +191,7 @@ def grade_class(
                         on_result=record,
                         log_dir=logs,
                         time_limit=time_limit,
+                        prestarted=early,
                     )
         except KeyboardInterrupt:
             book.write_csv(out / CSV_FILE, course)

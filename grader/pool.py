@@ -47,7 +47,7 @@ from grader.results import CheckResult, ExerciseResult, Status, SubmissionResult
 from grader.submission import Submission
 from grader.threads import use_one_thread
 
-__all__ = ["PoolError", "failed_result", "pinned_cores", "run_pool"]
+__all__ = ["PoolError", "Prestarted", "failed_result", "pinned_cores", "run_pool"]
 
 MAX_MESSAGE = 64 * 2**20
 GRACE_SECONDS = 30.0
@@ -234,6 +234,46 @@ class _Worker:
         return f"exit status {code}"
 
 
+class Prestarted:
+    """Workers started while the class is copied in (a worker takes about half a second
+    to start), for :func:`run_pool`; on exit, the ones no run took are stopped."""
+
+    def __init__(
+        self, course: Course, exercises: Sequence[str], jobs: int, log_dir: Path | None = None
+    ) -> None:
+        self.exercises = [e.id for e in course.select(exercises)]
+        self.jobs = jobs
+        cores = pinned_cores(jobs, jobs)
+        self.workers = [
+            _Worker(
+                course, self.exercises, jobs, _log(log_dir, index), cores[index] if cores else None
+            )
+            for index in range(max(jobs, 1))
+        ]
+
+    def take(self, exercises: Sequence[str], jobs: int) -> list[_Worker]:
+        """The workers, if they grade *exercises* with this many jobs; else none (stopped)."""
+        taken, self.workers = self.workers, []
+        if list(exercises) == self.exercises and jobs == self.jobs:
+            for worker in taken:
+                worker.deadline = time.monotonic() + STARTUP_SECONDS
+            return taken
+        for worker in taken:
+            worker.kill()
+            worker.close()
+        return []
+
+    def __enter__(self) -> Prestarted:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.take((), 0)
+
+
+def _log(log_dir: Path | None, index: int) -> Path | None:
+    return log_dir / f"worker-{index}.log" if log_dir is not None else None
+
+
 def run_pool(
     course: Course,
     submissions: Sequence[Submission],
@@ -245,6 +285,7 @@ def run_pool(
     time_limit: float | None = None,
     recycle_after: int = RECYCLE_AFTER,
     concurrency: int | None = None,
+    prestarted: Prestarted | None = None,
 ) -> None:
     """Grade *submissions* on *jobs* fresh worker processes; hand each result to *on_result*.
 
@@ -256,24 +297,29 @@ def run_pool(
     *jobs*); a worker's sandbox spin-waits only when each has two cores
     (:meth:`~grader.sandbox.SandboxConfig.for_jobs`), and otherwise each worker and its
     sandbox share one core of their own when there are enough (:func:`pinned_cores`).
+    The workers of *prestarted* are used first when they grade the same exercises.
     """
     queue = deque(submissions)
     selected = [e.id for e in course.select(exercises)]
     limit = time_limit or course.defaults.submission_timeout + GRACE_SECONDS
     selector = selectors.DefaultSelector()
     workers: list[_Worker] = []
-    spawned = 0
+    ready = [] if prestarted is None else prestarted.take(selected, concurrency or jobs)
+    spawned = len(ready)
     cores = pinned_cores(jobs, concurrency or jobs)
 
     def spawn() -> None:
         nonlocal spawned
-        log = log_dir / f"worker-{spawned}.log" if log_dir is not None else None
-        spawned += 1
-        core = None
-        if cores:
-            taken = [w.core for w in workers]
-            core = min(cores, key=taken.count)
-        worker = _Worker(course, selected, concurrency or jobs, log, core)
+        if ready:
+            worker = ready.pop(0)
+        else:
+            log = _log(log_dir, spawned)
+            spawned += 1
+            core = None
+            if cores:
+                taken = [w.core for w in workers]
+                core = min(cores, key=taken.count)
+            worker = _Worker(course, selected, concurrency or jobs, log, core)
         workers.append(worker)
         selector.register(worker.fd, selectors.EVENT_READ, worker)
 
@@ -356,7 +402,7 @@ def run_pool(
                         "limit for a whole submission; it was stopped",
                     )
     finally:
-        for worker in workers:
+        for worker in [*workers, *ready]:
             worker.kill()
             worker.close()
         selector.close()
