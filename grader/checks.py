@@ -181,8 +181,8 @@ def _elementwise_gradcheck(
     shape = np.broadcast_shapes(*(np.shape(v) for v in values))
     dout = draw_input(check.dout or InputSpec(), rng, params, shape=shape)
     calls = [(check.backward, (dout, *values), kwargs)]
-    for wrt in check.gradients:
-        at = names.index(wrt)
+    at_of = {wrt: names.index(wrt) for wrt in check.gradients}
+    for at in at_of.values():
         for step in (check.eps, -check.eps):
             moved = np.asarray(values[at], dtype=np.float64) + step
             calls.append((check.forward, (*values[:at], moved, *values[at + 1 :]), kwargs))
@@ -194,7 +194,7 @@ def _elementwise_gradcheck(
         label = call if len(check.gradients) == 1 else f"{call}, gradient of {wrt}"
         plus, minus = probes[2 * index : 2 * index + 2]
         numerical = dout * elementwise_derivative(
-            plus, minus, values[names.index(wrt)], h=check.eps, name=forward_text
+            plus, minus, values[at_of[wrt]], h=check.eps, name=forward_text
         )
         compare_gradients(
             numerical, analytic, name=label, rtol=check.rtol, atol=check.atol

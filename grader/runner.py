@@ -100,12 +100,8 @@ class Runner:
                 reply["inputs"] = (args, kwargs)
             return reply
         if op == "map":
-            return {
-                "ok": tuple(
-                    self._invoke(message["key"], fn, args, kwargs)
-                    for args, kwargs in message["calls"]
-                )
-            }
+            calls = tuple((message["fn"], args, kwargs) for args, kwargs in message["calls"])
+            return self._many({"key": message["key"], "calls": calls})
         raise _Fault("raised", f"unknown request {op!r}")
 
     def _many(self, message: dict[str, Any]) -> dict[str, Any]:
