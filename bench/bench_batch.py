@@ -144,6 +144,10 @@ def measure_batch(size: int, jobs: int, work: Path) -> dict[str, object]:
         sys.exit(f"grader grade failed ({done.returncode}):\n{done.stderr[-3000:]}")
     with sqlite3.connect(out / "gradebook.sqlite") as db:
         rows = db.execute("SELECT result FROM gradings").fetchall()
+        exercises = db.execute(
+            "SELECT COUNT(DISTINCT exercise) FROM results WHERE student = "
+            "(SELECT MIN(student) FROM results)"
+        ).fetchone()[0]
     results = [json.loads(row[0]) for row in rows]
     if len(results) != size:
         sys.exit(f"expected {size} results in the gradebook, found {len(results)}")
@@ -155,7 +159,7 @@ def measure_batch(size: int, jobs: int, work: Path) -> dict[str, object]:
         "median": statistics.median(durations),
         "peak_mb": peak / 2**20,
         "isolation": results[0]["isolation"],
-        "exercises": len(results[0]["exercises"]),
+        "exercises": exercises,
         "source": source,
         "out": out,
     }
@@ -321,11 +325,17 @@ def main() -> None:
     )
     parser.add_argument(
         "--against", metavar="REV",
-        help="also grade the smallest class with this git revision's code, in turns",
+        help="also grade a class with this git revision's code, in turns",
+    )
+    parser.add_argument(
+        "--against-size", type=int,
+        help="the class size graded for --against (default: the smallest of --sizes)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="turns each for --against")
     parser.add_argument("--write", action="store_true", help="record the figures in RESULTS.md")
     args = parser.parse_args()
+    if args.against_size is not None and args.against_size not in args.sizes:
+        parser.error(f"--against-size {args.against_size} is not one of --sizes {args.sizes}")
     command = "python bench/bench_batch.py " + " ".join(
         a for a in sys.argv[1:] if a != "--write"
     )
@@ -341,9 +351,10 @@ def main() -> None:
         )
         against = None
         if args.against:
+            size = args.against_size or min(args.sizes)
+            chosen = next(run for run in runs if run["size"] == size)
             against = measure_against(
-                args.against, Path(str(runs[0]["source"])), int(str(runs[0]["size"])),
-                args.jobs, args.rounds, work,
+                args.against, Path(str(chosen["source"])), size, args.jobs, args.rounds, work,
             )
     lines = [
         "| submissions | wall (s) | submissions/s | median per submission in a worker (s) "
