@@ -24,6 +24,7 @@ import numpy as np
 from grader import __version__
 from grader.course import Check, Course, Exercise
 from grader.errors import CheckFailure, CourseError, StudentFault
+from grader.interleave import Interleaved, pipelined
 from grader.mistakes import MistakeCatalog
 from grader.outcome import check_result
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
@@ -72,8 +73,10 @@ class Grading:
         on_result: Callable[[SubmissionResult], None],
         *,
         public_only: bool = False,
+        side_by_side: bool = True,
     ) -> None:
         self.course = course
+        self.side_by_side = side_by_side
         self.exercises = {e.id: e for e in exercises}
         self.submissions = submissions
         self.backend_factory = backend_factory
@@ -87,10 +90,14 @@ class Grading:
     def _begin(self, submission: Submission | None) -> None:
         self.submission = submission
         self.student_id = submission.student if submission else ""
-        self.backend: Backend | None = self.backend_factory(submission) if submission else None
+        backend = self.backend_factory(submission) if submission else None
+        if backend is not None and self.side_by_side and (found := pipelined(backend)):
+            backend = Interleaved(found)
+        self.backend: Backend | None = backend
         self.results: dict[tuple[str, str], CheckResult] = {}
         self.recorded: dict[str, dict[str, Any]] = {}
         self._modules: dict[str, StudentModule] = {}
+        self._views: dict[tuple[str, str], StudentModule] = {}
 
     # -- lookups used by the fixtures -------------------------------------------------
     def exercise_of(self, path: Path) -> Exercise:
@@ -110,10 +117,31 @@ class Grading:
                 self.backend,
                 timeout=self.course.defaults.call_timeout,
             )
-        module = self._modules[exercise.id]
+        key = (exercise.id, check.name if check is not None else "")
+        module = self._views.get(key)
+        if module is None:
+            module = self._views[key] = self._modules[exercise.id].view()
         timeout = check.timeout if check is not None else None
         module._timeout = timeout or self.course.defaults.call_timeout
         return module
+
+    def run_side_by_side(self, checks: Sequence[Callable[[], None]]) -> None:
+        """Run *checks* (each one check, from setup to outcome) for the current submission.
+
+        With a backend that can send several requests at once, they run side by side
+        and their calls share round trips (:mod:`grader.interleave`); else in turn.
+        """
+        if isinstance(self.backend, Interleaved):
+            self.backend.run(checks)
+            return
+        for check in checks:
+            check()
+
+    def check_clock(self) -> float:
+        """Seconds on the running check's clock (see :meth:`Interleaved.elapsed`)."""
+        if isinstance(self.backend, Interleaved):
+            return self.backend.elapsed()
+        return time.perf_counter()
 
     def params(self, exercise: Exercise, check: Check | None) -> dict[str, ParamValue]:
         """The exercise's parameters for *check*: defaults if public, else the student's."""
@@ -205,7 +233,9 @@ class Grading:
     ) -> None:
         """Record how the *when* phase (setup or call) of a check ended."""
         exercise, check = self.check_of(path, test_name)
-        result = check_result(exercise, check, error, duration, lambda: self._explain(exercise))
+        result = check_result(
+            exercise, check, error, duration, lambda: self._explain(exercise, check.name)
+        )
         if when == "call":
             result.details.update(self.recorded.pop(nodeid, {}))
         key = (exercise.id, check.name)
@@ -273,8 +303,8 @@ class Grading:
             return None
         return found if callable(found) else None
 
-    def _explain(self, exercise: Exercise) -> list[Any]:
-        module = self._modules.get(exercise.id)
+    def _explain(self, exercise: Exercise, check: str) -> list[Any]:
+        module = self._views.get((exercise.id, check))
         if module is None or not module.records or not exercise.mistakes:
             return []
         return self.catalog(exercise).match(module.records)

@@ -76,6 +76,7 @@ def grade_submissions(
     on_result: Callable[[SubmissionResult], None] | None = None,
     without_pytest: bool = True,
     sandbox: SandboxConfig | None = None,
+    side_by_side: bool = True,
 ) -> list[SubmissionResult]:
     """Grade every submission with graders collected once; return the results in order.
 
@@ -83,7 +84,8 @@ def grade_submissions(
     *backend_factory*, student code runs in a :class:`~grader.sandbox.Sandbox`
     started here with the *sandbox* config (default: the one for a single job) and
     stopped on return. Checks whose graders need nothing of pytest
-    run without it (:mod:`grader.quick`) unless *without_pytest* is false.
+    run without it (:mod:`grader.quick`) unless *without_pytest* is false; they run
+    side by side (:mod:`grader.interleave`) unless *side_by_side* is false.
     """
     if backend_factory is None:
         with Sandbox(sandbox or SandboxConfig.for_jobs(1)) as started:
@@ -95,6 +97,7 @@ def grade_submissions(
                 backend_factory=started.factory(SandboxLimits.of(course)),
                 on_result=on_result,
                 without_pytest=without_pytest,
+                side_by_side=side_by_side,
             )
     selected = course.select(exercises)
     finished: list[SubmissionResult] = []
@@ -110,7 +113,13 @@ def grade_submissions(
         planned = quick.plan(course, selected, public_only=public_only) if without_pytest else None
         if planned is not None:
             grading = Grading(
-                course, selected, submissions, backend_factory, deliver, public_only=public_only
+                course,
+                selected,
+                submissions,
+                backend_factory,
+                deliver,
+                public_only=public_only,
+                side_by_side=side_by_side,
             )
             quick.grade(grading, planned)
             _raise_for(grading)

@@ -23,13 +23,14 @@ import importlib.util
 import inspect
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from greenlet import GreenletExit
 
 from grader.checking import Collected, Grading
 from grader.checks import needs_reference, run_check
@@ -123,27 +124,31 @@ def grade(grading: Grading, planned: Sequence[QuickCheck]) -> None:
 
 
 def _run(grading: Grading, planned: Sequence[QuickCheck]) -> None:
-    for check in planned:
-        context = grading.context(check.path, check.name, check.nodeid)
-        started = time.perf_counter()
-        try:
-            values = {fixture: context.value(fixture) for fixture in check.fixtures}
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            duration = time.perf_counter() - started
-            grading.outcome(check.path, check.name, check.nodeid, exc, duration, when="setup")
-            continue
-        started = time.perf_counter()
-        error: BaseException | None = None
-        try:
-            check.function(**values)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            error = exc
-        duration = time.perf_counter() - started
-        grading.outcome(check.path, check.name, check.nodeid, error, duration, when="call")
+    grading.run_side_by_side([partial(_run_one, grading, check) for check in planned])
+
+
+def _run_one(grading: Grading, check: QuickCheck) -> None:
+    """One check, from its fixtures to its outcome."""
+    context = grading.context(check.path, check.name, check.nodeid)
+    started = grading.check_clock()
+    try:
+        values = {fixture: context.value(fixture) for fixture in check.fixtures}
+    except (KeyboardInterrupt, GreenletExit):
+        raise
+    except BaseException as exc:
+        duration = grading.check_clock() - started
+        grading.outcome(check.path, check.name, check.nodeid, exc, duration, when="setup")
+        return
+    started = grading.check_clock()
+    error: BaseException | None = None
+    try:
+        check.function(**values)
+    except (KeyboardInterrupt, GreenletExit):
+        raise
+    except BaseException as exc:
+        error = exc
+    duration = grading.check_clock() - started
+    grading.outcome(check.path, check.name, check.nodeid, error, duration, when="call")
 
 
 def _declarative(

@@ -34,6 +34,7 @@ import socket
 import stat
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,19 +47,29 @@ from grader.errors import (
     StudentTimeout,
 )
 from grader.sandbox import ExitInfo, Sandbox, SandboxLimits
-from grader.sandbox_protocol import FrameReader, OutputCapture, ProtocolError, pack
+from grader.sandbox_protocol import (
+    FrameReader,
+    OutputCapture,
+    ProtocolError,
+    check_reply,
+    describe_request,
+    pack,
+)
 
 __all__ = ["SandboxBackend"]
 
 _F_SETPIPE_SZ = 1031
 _EXIT_WAIT = 5.0
 _START_TIMEOUT = 10.0
-_FAULT_KINDS = ("import", "raised", "return")
 _MEMORY_WORDS = (b"MemoryError", b"Cannot allocate memory", b"bad_alloc", b"out of memory")
 
 
 class _TimedOut(Exception):
-    """The deadline passed before a whole frame arrived."""
+    """The deadline passed before a whole frame arrived; *frames* are those that did."""
+
+    def __init__(self, frames: list[tuple[int, bytes]] | None = None) -> None:
+        super().__init__()
+        self.frames = frames or []
 
 
 class _Child:
@@ -95,14 +106,7 @@ class SandboxBackend:
 
     # -- the Backend protocol -------------------------------------------------------------
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        if self._fresh_start:
-            self._fresh_start = False
-            self._output = OutputCapture(self._config.output_bytes)
-            self._budget_end = None
-        now = time.monotonic()
-        if self._budget_end is None:
-            self._budget_end = now + self._limits.submission_timeout
-        if now >= self._budget_end:
+        if time.monotonic() >= self._clock():
             raise StudentTimeout(self._budget_message())
         if message.get("op") == "fresh":
             return self._fresh(message, timeout)
@@ -116,6 +120,100 @@ class SandboxBackend:
         if reply.get("exc_type") == "MemoryError":
             self._discard(child)
         return reply
+
+    def request_each(
+        self, messages: Sequence[dict[str, Any]], timeouts: Sequence[float]
+    ) -> list[dict[str, Any] | StudentFault | None]:
+        """Send *messages* to the child at once; each one's reply, fault, or None.
+
+        The child answers them in order, as if they came one by one, and each must be
+        answered within its timeout of the answer before it. A reply is the one
+        :meth:`request` would return; a fault is what it would raise. None means the
+        message was not answered: the child died or ran out of time with several
+        messages unanswered, so which of them was to blame is not known, or an
+        earlier one ran out of memory. Those are for the caller to send again.
+        """
+        outcomes: list[dict[str, Any] | StudentFault | None] = [None] * len(messages)
+        if len(messages) == 1:
+            try:
+                outcomes[0] = self.request(messages[0], timeouts[0])
+            except StudentFault as fault:
+                outcomes[0] = fault
+            return outcomes
+        budget_end = self._clock()
+        if time.monotonic() >= budget_end:
+            return [StudentTimeout(self._budget_message()) for _ in messages]
+        sent = [self._relocate(m) if m.get("op") == "load" else m for m in messages]
+        try:
+            child = self._child or self._start()
+        except StudentFault as fault:
+            outcomes[0] = fault
+            return outcomes
+        self._child = child
+        first = self._next_id + 1
+        self._next_id += len(sent)
+        data = b"".join(
+            pack(first + index, wire.encode(message)) for index, message in enumerate(sent)
+        )
+
+        def due(arrived: int, at: float) -> float:
+            return min(at + timeouts[arrived], budget_end)
+
+        try:
+            frames = self._pump(child, data, len(sent), due)
+            ended = len(frames) < len(sent)
+        except _TimedOut as timed_out:
+            frames = timed_out.frames
+            ended = False
+        except ProtocolError:
+            self._discard(child)
+            return outcomes
+        broken = False
+        for index, (reply_id, payload) in enumerate(frames):
+            message = sent[index]
+            try:
+                if reply_id != first + index:
+                    raise ProtocolError("a reply to a request that was not made")
+                try:
+                    reply = check_reply(wire.decode(payload), message)
+                except wire.DecodeError as exc:
+                    raise ProtocolError(f"the reply is not plain data ({exc})") from None
+            except ProtocolError as exc:
+                outcomes[index] = self._crashed(message, exc)
+                broken = True
+                break
+            outcomes[index] = reply
+            if message.get("op") == "load" and "fault" not in reply:
+                self._loads[str(message["key"])] = message
+            if reply.get("exc_type") == "MemoryError":
+                broken = True
+                break
+        answered = sum(outcome is not None for outcome in outcomes)
+        if answered == len(sent) and not broken:
+            return outcomes
+        last = len(sent) - 1
+        if ended and answered == last and not broken:
+            outcomes[last] = self._ended(child, describe_request(sent[last]))
+            return outcomes
+        self._discard(child)
+        if broken:
+            return outcomes
+        if time.monotonic() >= budget_end:
+            for index in range(answered, len(sent)):
+                outcomes[index] = StudentTimeout(self._budget_message())
+        elif answered == last and not ended:
+            outcomes[last] = self._timed_out(sent[last], timeouts[last])
+        return outcomes
+
+    def _clock(self) -> float:
+        """When the submission's grading time ends; its first request starts the clock."""
+        if self._fresh_start:
+            self._fresh_start = False
+            self._output = OutputCapture(self._config.output_bytes)
+            self._budget_end = None
+        if self._budget_end is None:
+            self._budget_end = time.monotonic() + self._limits.submission_timeout
+        return self._budget_end
 
     def close(self) -> None:
         """Kill the child (and everything it started) and remove its directory."""
@@ -255,12 +353,9 @@ class SandboxBackend:
                 self._discard(child)
                 if deadline >= budget_end:
                     raise StudentTimeout(self._budget_message()) from None
-                raise StudentTimeout(
-                    f"{_describe(message)} did not finish within {timeout:g} s (wall clock) and "
-                    "was stopped; look for a loop that never ends or work that grows too fast"
-                ) from None
+                raise self._timed_out(message, timeout) from None
             if frame is None:
-                raise self._ended(child, _describe(message))
+                raise self._ended(child, describe_request(message))
             reply_id, payload = frame
             if reply_id != request_id:
                 raise ProtocolError("a reply to a request that was not made")
@@ -268,41 +363,76 @@ class SandboxBackend:
                 reply = wire.decode(payload)
             except wire.DecodeError as exc:
                 raise ProtocolError(f"the reply is not plain data ({exc})") from None
-            checked = _check_reply(reply, message)
+            checked = check_reply(reply, message)
         except ProtocolError as exc:
             self._discard(child)
-            raise StudentCrashed(
-                f"the process running your code wrote something other than a reply on the "
-                f"grader's channel during {_describe(message)} ({exc}) and was stopped"
-            ) from None
+            raise self._crashed(message, exc) from None
         return checked
 
-    def _transact(self, child: _Child, data: bytes, deadline: float) -> tuple[int, bytes] | None:
-        """Send *data*, then wait for one frame; None at end of file; _TimedOut at *deadline*.
+    @staticmethod
+    def _timed_out(message: dict[str, Any], timeout: float) -> StudentTimeout:
+        return StudentTimeout(
+            f"{describe_request(message)} did not finish within {timeout:g} s (wall clock) and "
+            "was stopped; look for a loop that never ends or work that grows too fast"
+        )
 
-        The child's output is drained whenever the pipe is reported readable;
-        a child flushes it before it replies, so it is read with the reply.
+    @staticmethod
+    def _crashed(message: dict[str, Any], problem: ProtocolError) -> StudentCrashed:
+        return StudentCrashed(
+            f"the process running your code wrote something other than a reply on the "
+            f"grader's channel during {describe_request(message)} ({problem}) and was stopped"
+        )
+
+    def _transact(self, child: _Child, data: bytes, deadline: float) -> tuple[int, bytes] | None:
+        """Send *data*, then wait for one frame; None at end of file; _TimedOut at *deadline*."""
+        frames = self._pump(child, data, 1, lambda _arrived, _at: deadline)
+        return frames[0] if frames else None
+
+    def _pump(
+        self,
+        child: _Child,
+        data: bytes,
+        count: int,
+        deadline: Callable[[int, float], float],
+    ) -> list[tuple[int, bytes]]:
+        """Send *data*, then read up to *count* frames; fewer at end of file.
+
+        ``deadline(arrived, at)`` is when the next frame is due, *arrived* frames
+        having come, the last at *at* (at first, when the sending began); past it,
+        :class:`_TimedOut` carries the frames that did come. The child's output is
+        drained whenever the pipe is reported readable; a child flushes it before it
+        replies, so it is read with the reply.
         """
         sock = child.sock
         sock_fd = sock.fileno()
         poller = child.poller
+        frames: list[tuple[int, bytes]] = []
         pending = memoryview(data)
+        due = deadline(0, time.monotonic())
         if pending:
             try:
                 pending = pending[sock.send(pending) :]
             except BlockingIOError:
                 pass
             except OSError:
-                return None
+                return frames
             if pending:
                 poller.modify(sock_fd, select.POLLIN | select.POLLOUT)
         frame = child.reader.next()
         spin_end = time.monotonic() + self._config.spin
-        while frame is None:
+        while True:
+            while frame is not None:
+                frames.append(frame)
+                if len(frames) == count:
+                    if pending:
+                        poller.modify(sock_fd, select.POLLIN)
+                    return frames
+                due = deadline(len(frames), time.monotonic())
+                frame = child.reader.next()
             now = time.monotonic()
-            remaining = deadline - now
+            remaining = due - now
             if remaining <= 0:
-                raise _TimedOut
+                raise _TimedOut(frames)
             wait = 0 if now < spin_end else max(1, math.ceil(remaining * 1000))
             for fd, event in poller.poll(wait):
                 if fd != sock_fd:
@@ -317,20 +447,19 @@ class SandboxBackend:
                     except BlockingIOError:
                         pass
                     except OSError:
-                        return None
+                        return frames
                     if not pending:
                         poller.modify(sock_fd, select.POLLIN)
                 if event & (select.POLLIN | select.POLLHUP | select.POLLERR):
                     try:
-                        count = sock.recv_into(child.buffer)
+                        got = sock.recv_into(child.buffer)
                     except BlockingIOError:
                         continue
                     except OSError:
-                        return None
-                    if count == 0:
-                        return None
-                    frame = child.reader.take(memoryview(child.buffer)[:count])
-        return frame
+                        return frames
+                    if got == 0:
+                        return frames
+                    frame = child.reader.take(memoryview(child.buffer)[:got])
 
     def _ended(self, child: _Child, what: str) -> StudentFault:
         """The fault for a child that closed its channel: how did it end?"""
@@ -378,57 +507,6 @@ class SandboxBackend:
             f"the submission used up its {self._limits.submission_timeout:g} s of grading time; "
             "this check was not run"
         )
-
-
-def _describe(message: dict[str, Any]) -> str:
-    if message.get("op") == "load":
-        return f"importing {Path(str(message.get('path', ''))).name}"
-    if message.get("op") == "many":
-        names = dict.fromkeys(str(call[0]) for call in message.get("calls", ()) if call)
-        return " or ".join(f"{name}()" for name in names) or "your functions"
-    return f"{message.get('fn', 'your function')}()"
-
-
-def _check_reply(reply: Any, message: dict[str, Any]) -> dict[str, Any]:
-    """*reply*, if it has exactly the shape *message* calls for; else raise ProtocolError."""
-    if not isinstance(reply, dict):
-        raise ProtocolError("the reply is not a dict")
-    if "fault" in reply:
-        types = {"fault": str, "message": str, "exc_type": str, "not_implemented": bool}
-        if set(reply) != set(types) or reply["fault"] not in _FAULT_KINDS:
-            raise ProtocolError("a malformed fault")
-        if not all(type(reply[key]) is kind for key, kind in types.items()):
-            raise ProtocolError("a malformed fault")
-        return reply
-    op = message.get("op")
-    wants_inputs = op in ("call", "many") and bool(message.get("inputs"))
-    if set(reply) != ({"ok", "inputs"} if wants_inputs else {"ok"}):
-        raise ProtocolError("unexpected keys in the reply")
-    if op == "load" and reply["ok"] is not None:
-        raise ProtocolError("a load answered with a value")
-    if op in ("map", "many"):
-        calls = message.get("calls", ())
-        if not isinstance(reply["ok"], tuple) or len(reply["ok"]) != len(calls):
-            raise ProtocolError("a batch answered with the wrong number of results")
-    if wants_inputs:
-        inputs = reply["inputs"]
-        if op == "call":
-            inputs = (inputs,)
-        elif not isinstance(inputs, tuple) or len(inputs) != len(message.get("calls", ())):
-            raise ProtocolError("malformed inputs")
-        if not all(_is_inputs(one) for one in inputs):
-            raise ProtocolError("malformed inputs")
-    return reply
-
-
-def _is_inputs(value: Any) -> bool:
-    """Whether *value* is a call's ``(args, kwargs)`` as the child reports them."""
-    return (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and isinstance(value[0], tuple)
-        and isinstance(value[1], dict)
-    )
 
 
 def _remove_tree(root: Path) -> None:

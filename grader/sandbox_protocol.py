@@ -6,7 +6,8 @@ the length against a maximum before it buffers anything, so a child cannot
 make the grader allocate more than that by announcing a huge frame.
 
 Used on both sides: the trusted parent reads with :class:`FrameReader` and a
-deadline; the child and the zygote use the blocking helpers.
+deadline; the child and the zygote use the blocking helpers. The parent checks
+every reply's shape against its request with :func:`check_reply`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import os
 import socket
 import struct
 import time
+from pathlib import Path
+from typing import Any
 
 __all__ = [
     "HEADER",
@@ -22,6 +25,8 @@ __all__ = [
     "FrameSocket",
     "OutputCapture",
     "ProtocolError",
+    "check_reply",
+    "describe_request",
     "pack",
 ]
 
@@ -119,8 +124,25 @@ class FrameSocket:
                         break
         return self.sock.recv_into(self._buffer)
 
+    def waiting(self) -> tuple[int, bytes] | None:
+        """The next frame if it has already arrived, else None; never blocks."""
+        frame = self._reader.next()
+        while frame is None:
+            try:
+                count = self.sock.recv_into(self._buffer, 0, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return None
+            if count == 0:
+                return None
+            frame = self._reader.take(memoryview(self._buffer)[:count])
+        return frame
+
     def send(self, request_id: int, payload: bytes) -> None:
         self.sock.sendall(pack(request_id, payload))
+
+    def send_all(self, frames: list[tuple[int, bytes]]) -> None:
+        """Send several frames at once."""
+        self.sock.sendall(b"".join(pack(request_id, payload) for request_id, payload in frames))
 
 
 class OutputCapture:
@@ -165,3 +187,60 @@ class OutputCapture:
         for note in self.notes:
             shown += f"\n[sandbox] {note}"
         return shown
+
+
+# -- the replies a child may send --------------------------------------------------------
+
+_FAULT_KINDS = ("import", "raised", "return")
+
+
+def describe_request(message: dict[str, Any]) -> str:
+    """What *message* asks of the student's code, for a fault's message."""
+    if message.get("op") == "load":
+        return f"importing {Path(str(message.get('path', ''))).name}"
+    if message.get("op") == "many":
+        names = dict.fromkeys(str(call[0]) for call in message.get("calls", ()) if call)
+        return " or ".join(f"{name}()" for name in names) or "your functions"
+    return f"{message.get('fn', 'your function')}()"
+
+
+def check_reply(reply: Any, message: dict[str, Any]) -> dict[str, Any]:
+    """*reply*, if it has exactly the shape *message* calls for; else raise ProtocolError."""
+    if not isinstance(reply, dict):
+        raise ProtocolError("the reply is not a dict")
+    if "fault" in reply:
+        types = {"fault": str, "message": str, "exc_type": str, "not_implemented": bool}
+        if set(reply) != set(types) or reply["fault"] not in _FAULT_KINDS:
+            raise ProtocolError("a malformed fault")
+        if not all(type(reply[key]) is kind for key, kind in types.items()):
+            raise ProtocolError("a malformed fault")
+        return reply
+    op = message.get("op")
+    wants_inputs = op in ("call", "many") and bool(message.get("inputs"))
+    if set(reply) != ({"ok", "inputs"} if wants_inputs else {"ok"}):
+        raise ProtocolError("unexpected keys in the reply")
+    if op == "load" and reply["ok"] is not None:
+        raise ProtocolError("a load answered with a value")
+    if op in ("map", "many"):
+        calls = message.get("calls", ())
+        if not isinstance(reply["ok"], tuple) or len(reply["ok"]) != len(calls):
+            raise ProtocolError("a batch answered with the wrong number of results")
+    if wants_inputs:
+        inputs = reply["inputs"]
+        if op == "call":
+            inputs = (inputs,)
+        elif not isinstance(inputs, tuple) or len(inputs) != len(message.get("calls", ())):
+            raise ProtocolError("malformed inputs")
+        if not all(_is_inputs(one) for one in inputs):
+            raise ProtocolError("malformed inputs")
+    return reply
+
+
+def _is_inputs(value: Any) -> bool:
+    """Whether *value* is a call's ``(args, kwargs)`` as the child reports them."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], tuple)
+        and isinstance(value[1], dict)
+    )

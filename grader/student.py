@@ -12,7 +12,7 @@ can compare the submission with the course's known mistakes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,17 +29,35 @@ from grader.errors import (
 from grader.runner import Runner
 from grader.sandbox_audit import find_probes
 
-__all__ = ["Backend", "CallRecord", "InProcessBackend", "Observation", "StudentModule"]
+__all__ = [
+    "Backend",
+    "CallRecord",
+    "InProcessBackend",
+    "Observation",
+    "RequestAgain",
+    "StudentModule",
+]
 
 MAX_RECORDS = 4000
 # A function that timed out in this many checks is not called again for the submission.
 TIMEOUTS_PER_FUNCTION = 2
 
 
+class RequestAgain(Exception):
+    """Raised into a check whose request was sent with others and not answered.
+
+    The batch ended without telling whose request was to blame; the check sends
+    its request again (see :mod:`grader.interleave`).
+    """
+
+
 class Backend(Protocol):
     """Carries one request to where student code runs and brings the reply back."""
 
-    layers: tuple[str, ...]
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """The isolation in force, one name per layer."""
+        ...
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]: ...
 
@@ -120,14 +138,23 @@ class StudentModule:
         self._functions = tuple(functions)
         self._backend = backend
         self._timeout = timeout
-        self._load_fault: StudentFault | None = None
-        self._loaded = False
+        self._shared = _Shared()
+        self._shared.views.append(self)
         self._calls: list[CallRecord] = []  # this check's calls, for the probe audit
         self._answered: list[bool] = []  # which of them the check asked for an answer
-        self._pending: dict[str, list[sandbox_audit.CallRecord]] = {}
-        self._timeouts: dict[str, int] = {}
         self._check = ""
         self.records: list[CallRecord] = []
+
+    def view(self) -> StudentModule:
+        """The same module for a check that runs beside this one's: its own records.
+
+        The views of a module share its import, its timeouts and its probes.
+        """
+        other = StudentModule(self._key, self._path, self._functions, self._backend,
+                              self._timeout)
+        other._shared = self._shared
+        self._shared.views.append(other)
+        return other
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or name not in self._functions:
@@ -216,21 +243,23 @@ class StudentModule:
 
     def ensure_loaded(self) -> None:
         """Import the module (once); raise the import fault on every later call."""
-        if self._load_fault is not None:
-            raise self._load_fault
-        if self._loaded:
-            return
-        try:
-            reply = self._backend.request(
-                {"op": "load", "key": self._key, "path": str(self._path)}, self._timeout
-            )
-        except (StudentTimeout, StudentCrashed, StudentOutOfMemory) as fault:
-            self._load_fault = fault
-            raise
-        if "fault" in reply:
-            self._load_fault = _fault(reply)
-            raise self._load_fault
-        self._loaded = True
+        shared = self._shared
+        while shared.load_fault is None and not shared.loaded:
+            try:
+                reply = self._backend.request(
+                    {"op": "load", "key": self._key, "path": str(self._path)}, self._timeout
+                )
+            except RequestAgain:
+                continue
+            except (StudentTimeout, StudentCrashed, StudentOutOfMemory) as fault:
+                shared.load_fault = fault
+                raise
+            if "fault" in reply:
+                shared.load_fault = _fault(reply)
+            else:
+                shared.loaded = True
+        if shared.load_fault is not None:
+            raise shared.load_fault
 
     def _request(self, message: dict[str, Any]) -> dict[str, Any]:
         self.ensure_loaded()
@@ -240,19 +269,23 @@ class StudentModule:
             name = " or ".join(dict.fromkeys(str(call[0]) for call in message["calls"]))
         else:
             name = str(message.get("fn", ""))
-        if self._timeouts.get(name, 0) >= TIMEOUTS_PER_FUNCTION:
-            raise StudentTimeout(
-                f"{name} did not finish in time in {TIMEOUTS_PER_FUNCTION} earlier checks, so "
-                "it was not called again; look for a loop that never ends"
-            )
-        try:
-            reply = self._backend.request({**message, "key": self._key}, self._timeout)
-        except StudentTimeout:
-            self._timeouts[name] = self._timeouts.get(name, 0) + 1
-            raise
-        if "fault" in reply:
-            raise _fault(reply)
-        return reply
+        timeouts = self._shared.timeouts
+        while True:
+            if timeouts.get(name, 0) >= TIMEOUTS_PER_FUNCTION:
+                raise StudentTimeout(
+                    f"{name} did not finish in time in {TIMEOUTS_PER_FUNCTION} earlier checks, "
+                    "so it was not called again; look for a loop that never ends"
+                )
+            try:
+                reply = self._backend.request({**message, "key": self._key}, self._timeout)
+            except RequestAgain:
+                continue
+            except StudentTimeout:
+                timeouts[name] = timeouts.get(name, 0) + 1
+                raise
+            if "fault" in reply:
+                raise _fault(reply)
+            return reply
 
     def begin_check(self, name: str = "") -> None:
         """Start check *name*: forget the calls of the previous one."""
@@ -261,9 +294,13 @@ class StudentModule:
         self._check = name
 
     def take_probes(self) -> dict[str, list[sandbox_audit.CallRecord]]:
-        """The finite-difference probes each check made, by check name; forgets them."""
-        self._find_probes()
-        probes, self._pending = self._pending, {}
+        """The finite-difference probes each check made, by check name; forgets them.
+
+        The probes of every view of the module are taken.
+        """
+        for view in self._shared.views:
+            view._find_probes()
+        probes, self._shared.pending = self._shared.pending, {}
         return probes
 
     def _find_probes(self) -> None:
@@ -271,7 +308,7 @@ class StudentModule:
         if any(self._answered):
             found = find_probes(self._calls, self._answered)
             if found:
-                self._pending.setdefault(self._check, []).extend(found)
+                self._shared.pending.setdefault(self._check, []).extend(found)
         self._calls = []
         self._answered = []
 
@@ -285,6 +322,17 @@ class StudentModule:
             self.records.append(record)
         self._calls.append(record)
         self._answered.append(answered)
+
+
+@dataclass
+class _Shared:
+    """What the views of one module share."""
+
+    loaded: bool = False
+    load_fault: StudentFault | None = None
+    timeouts: dict[str, int] = field(default_factory=dict)
+    pending: dict[str, list[sandbox_audit.CallRecord]] = field(default_factory=dict)
+    views: list[StudentModule] = field(default_factory=list)
 
 
 def _fault(reply: dict[str, Any]) -> StudentFault:
