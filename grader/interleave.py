@@ -15,10 +15,12 @@ What stays as it was:
 - the checks are resumed in their declared order, so a submission's calls reach
   the child in the same order every time it is graded;
 - identical imports of a module asked in one round are made once;
-- when a batch ends without telling whose request was to blame (the child died or
-  ran out of time with several unanswered), those checks ask again, and from then
-  on the submission's checks run one after another, as before
-  (:class:`~grader.student.RequestAgain`).
+- a request that hangs or ends the child gets its fault, as it would alone, and
+  the requests after it in the batch are asked again in the next round
+  (:class:`~grader.student.RequestAgain`); the child names a request that has run
+  for 50 ms, so the one to blame is known unless the child died at once or hung
+  where Python cannot interrupt it. Then those checks ask again one at a time,
+  and the rest of the submission's checks run one after another, as before.
 
 What changes: calls of different checks interleave, so a function that keeps state
 between calls sees them in another order than check by check.
@@ -45,7 +47,10 @@ class Pipelined(Backend, Protocol):
 
     def request_each(
         self, messages: Sequence[dict[str, Any]], timeouts: Sequence[float]
-    ) -> list[dict[str, Any] | StudentFault | None]: ...
+    ) -> list[dict[str, Any] | StudentFault | RequestAgain | None]:
+        """Each message's reply, fault, or RequestAgain (send it again); None when
+        the batch ended without telling which message was to blame."""
+        ...
 
 
 def pipelined(backend: Backend) -> Pipelined | None:

@@ -55,6 +55,7 @@ from grader.sandbox_protocol import (
     describe_request,
     pack,
 )
+from grader.student import RequestAgain
 
 __all__ = ["SandboxBackend"]
 
@@ -83,6 +84,7 @@ class _Child:
         self.reader = FrameReader(limit)
         self.buffer = bytearray(1 << 20)
         self.layers: tuple[str, ...] = ()
+        self.running = 0  # the request the child last said it was still working on
         self.poller = select.poll()
         self.poller.register(sock.fileno(), select.POLLIN)
         self.poller.register(output_fd, select.POLLIN)
@@ -123,17 +125,22 @@ class SandboxBackend:
 
     def request_each(
         self, messages: Sequence[dict[str, Any]], timeouts: Sequence[float]
-    ) -> list[dict[str, Any] | StudentFault | None]:
-        """Send *messages* to the child at once; each one's reply, fault, or None.
+    ) -> list[dict[str, Any] | StudentFault | RequestAgain | None]:
+        """Send *messages* to the child at once; each one's reply, fault, or neither.
 
         The child answers them in order, as if they came one by one, and each must be
         answered within its timeout of the answer before it. A reply is the one
-        :meth:`request` would return; a fault is what it would raise. None means the
-        message was not answered: the child died or ran out of time with several
-        messages unanswered, so which of them was to blame is not known, or an
-        earlier one ran out of memory. Those are for the caller to send again.
+        :meth:`request` would return; a fault is what it would raise.
+        :class:`~grader.student.RequestAgain` means the message was not answered
+        because an earlier one ended the child (it hung, died or ran out of memory):
+        send it again. None means the child hung or died with several messages
+        unanswered and it is not known which of them was running (the child names
+        the running request after :data:`~grader.sandbox_child.FLUSH_AFTER`, unless
+        it is stuck where Python cannot interrupt it): send them again one by one.
         """
-        outcomes: list[dict[str, Any] | StudentFault | None] = [None] * len(messages)
+        outcomes: list[dict[str, Any] | StudentFault | RequestAgain | None] = [None] * len(
+            messages
+        )
         if len(messages) == 1:
             try:
                 outcomes[0] = self.request(messages[0], timeouts[0])
@@ -142,7 +149,7 @@ class SandboxBackend:
             return outcomes
         budget_end = self._clock()
         if time.monotonic() >= budget_end:
-            return [StudentTimeout(self._budget_message()) for _ in messages]
+            return [StudentTimeout(self._budget_message()), *(RequestAgain() for _ in messages[1:])]
         sent = [self._relocate(m) if m.get("op") == "load" else m for m in messages]
         try:
             child = self._child or self._start()
@@ -191,18 +198,21 @@ class SandboxBackend:
         answered = sum(outcome is not None for outcome in outcomes)
         if answered == len(sent) and not broken:
             return outcomes
-        last = len(sent) - 1
-        if ended and answered == last and not broken:
-            outcomes[last] = self._ended(child, describe_request(sent[last]))
-            return outcomes
-        self._discard(child)
-        if broken:
-            return outcomes
-        if time.monotonic() >= budget_end:
-            for index in range(answered, len(sent)):
-                outcomes[index] = StudentTimeout(self._budget_message())
-        elif answered == last and not ended:
-            outcomes[last] = self._timed_out(sent[last], timeouts[last])
+        # the request that was running: the last one, or the one the child named
+        known = answered == len(sent) - 1 or child.running == first + answered
+        if not broken and known and ended:
+            outcomes[answered] = self._ended(child, describe_request(sent[answered]))
+        else:
+            self._discard(child)
+            if not broken and time.monotonic() >= budget_end:
+                outcomes[answered] = StudentTimeout(self._budget_message())
+            elif not broken and known:
+                outcomes[answered] = self._timed_out(sent[answered], timeouts[answered])
+            elif not broken:
+                return outcomes
+        for index in range(len(sent)):
+            if outcomes[index] is None:
+                outcomes[index] = RequestAgain()
         return outcomes
 
     def _clock(self) -> float:
@@ -422,6 +432,11 @@ class SandboxBackend:
         spin_end = time.monotonic() + self._config.spin
         while True:
             while frame is not None:
+                if not frame[1]:
+                    # a notice: the child is still working on this request
+                    child.running = frame[0]
+                    frame = child.reader.next()
+                    continue
                 frames.append(frame)
                 if len(frames) == count:
                     if pending:

@@ -14,7 +14,7 @@ from grader.errors import StudentCrashed, StudentRaised, StudentTimeout
 from grader.grading import grade_submissions
 from grader.interleave import Interleaved
 from grader.sandbox import SandboxLimits
-from grader.student import TIMEOUTS_PER_FUNCTION, StudentModule
+from grader.student import TIMEOUTS_PER_FUNCTION, RequestAgain, StudentModule
 from grader.submission import Submission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,8 @@ class Recording:
         return reply
 
     def request_each(self, messages, timeouts):
-        """As the sandbox does: a hang is known only when it is the last request."""
+        """As the sandbox does: a hang ends the batch; the requests after it are
+        to be asked again."""
         self.batches.append(list(messages))
         if self.unanswered and len(messages) > 1:
             self.unanswered -= 1
@@ -61,9 +62,9 @@ class Recording:
         outcomes = []
         for index, message in enumerate(messages):
             reply = self._reply(message)
-            if isinstance(reply, StudentTimeout) and index < len(messages) - 1:
-                return outcomes + [None] * (len(messages) - index)
             outcomes.append(reply)
+            if isinstance(reply, StudentTimeout):
+                return outcomes + [RequestAgain() for _ in messages[index + 1 :]]
         return outcomes
 
     def close(self) -> None:
@@ -157,9 +158,12 @@ def test_a_hanging_function_is_given_up_after_the_usual_number_of_timeouts(tmp_p
         return run
 
     interleaved.run([check(module) for module in views])
-    hung = [m for m in messages if m == "hangs hung"]
-    assert len(hung) == TIMEOUTS_PER_FUNCTION
+    assert messages[:TIMEOUTS_PER_FUNCTION] == ["hangs hung"] * TIMEOUTS_PER_FUNCTION
     assert all("not called again" in m for m in messages[TIMEOUTS_PER_FUNCTION:])
+    assert len(messages) == 4
+    # each hang ended its batch; the checks after it asked again, still batched
+    assert [len(batch) for batch in fake.batches] == [1, 4, 3]
+    assert fake.alone == []
 
 
 def test_an_interrupt_in_a_check_stops_them_all(tmp_path):
@@ -236,20 +240,26 @@ def test_the_sandbox_answers_a_batch_as_it_answers_requests_one_by_one(sandbox, 
         alone = [backend.request(message, 1.0) for message in calls]
         assert batch == [{"ok": None}, *alone]
         assert [reply["ok"] for reply in alone] == [0, 2, 4, 6, 8]
-        # replies wait for the rest of the batch: when the child hangs or dies, which
-        # request was to blame is not known, and none is answered
-        assert backend.request_each([calls[1], call("hangs", 1)], [1.0, 0.5]) == [None, None]
-        assert backend.request_each([calls[1], call("dies", 1)], [1.0, 1.0]) == [None, None]
-        # after work longer than FLUSH_AFTER the replies so far are sent: then the
-        # request to blame is known and gets the fault
-        last = backend.request_each([call("slow", 7), call("hangs", 1)], [1.0, 0.5])
-        assert last[0] == {"ok": 7}
-        assert isinstance(last[1], StudentTimeout)
-        assert "hangs() did not finish within 0.5 s" in str(last[1])
+        # a request that has run for FLUSH_AFTER is named by the child: if it hangs,
+        # it gets the timeout, the replies before it arrive and the requests after it
+        # are to be asked again
+        hung = backend.request_each([calls[1], call("hangs", 1), calls[2]], [1.0, 0.5, 1.0])
+        assert hung[0] == {"ok": 2}
+        assert isinstance(hung[1], StudentTimeout)
+        assert "hangs() did not finish within 0.5 s" in str(hung[1])
+        assert isinstance(hung[2], RequestAgain)
+        first = backend.request_each([call("hangs", 1), calls[2]], [0.5, 1.0])
+        assert isinstance(first[0], StudentTimeout)
+        assert isinstance(first[1], RequestAgain)
+        # a request named while it ran, then answered, is not blamed for the next
         ended = backend.request_each([call("slow", 8), call("dies", 1)], [1.0, 1.0])
         assert ended[0] == {"ok": 8}
         assert isinstance(ended[1], StudentCrashed)
         assert "exited (status 3)" in str(ended[1])
+        # a child that dies at once, with a request after it: which of the two was
+        # to blame is not known, and neither is answered
+        unknown = backend.request_each([call("slow", 8), call("dies", 1), calls[3]], [1.0] * 3)
+        assert unknown == [{"ok": 8}, None, None]
         # a fresh child, with the module imported again, answers the next request
         assert backend.request(calls[4], 1.0) == {"ok": 8}
     finally:
