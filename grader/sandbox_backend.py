@@ -19,6 +19,11 @@ the modules loaded so far, so that the remaining checks still run.
 new child of their own (modules loaded, nothing else run before) and returns
 ``{"ok": (reply, ...)}``: a way to ask what a function returns without any
 state left behind by earlier calls.
+
+:meth:`SandboxBackend.request_each` sends several requests at once (the checks
+of :mod:`grader.interleave`); the child answers them in order and sends the
+replies together, naming a request that runs long (an empty frame with its id),
+so that a request that hangs or ends the child is known and blamed alone.
 """
 
 from __future__ import annotations

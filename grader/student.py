@@ -46,8 +46,9 @@ TIMEOUTS_PER_FUNCTION = 2
 class RequestAgain(Exception):
     """Raised into a check whose request was sent with others and not answered.
 
-    The batch ended without telling whose request was to blame; the check sends
-    its request again (see :mod:`grader.interleave`).
+    An earlier request of the batch ended the child, or the batch ended without
+    telling which request was to blame; the check sends its request again (see
+    :mod:`grader.interleave`).
     """
 
 
@@ -150,8 +151,9 @@ class StudentModule:
 
         The views of a module share its import, its timeouts and its probes.
         """
-        other = StudentModule(self._key, self._path, self._functions, self._backend,
-                              self._timeout)
+        other = StudentModule(
+            self._key, self._path, self._functions, self._backend, self._timeout
+        )
         other._shared = self._shared
         self._shared.views.append(other)
         return other
