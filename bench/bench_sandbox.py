@@ -140,8 +140,18 @@ def main() -> None:
             "kwargs": {},
         }
         sandboxed_call, sleeping_call, inprocess_call, direct_call = [], [], [], []
+        batched_call: list[float] = []
+        together = 10
+        batch, timeouts = [request] * together, [5.0] * together
         rounds = 10
         for _ in range(rounds):
+            batched_call += [
+                seconds / together
+                for seconds in time_calls(
+                    lambda: sleeping.request_each(batch, timeouts),
+                    args.calls // rounds // together,
+                )
+            ]
             sandboxed_call += time_calls(
                 lambda: backend.request(request, 5.0), args.calls // rounds
             )
@@ -175,6 +185,9 @@ def main() -> None:
         f"| {call_us:.1f} | 1.00 |",
         f"| sandboxed round trip, both sides sleeping (batch on busy cores) | "
         f"{median_ms(sleeping_call) * 1e3:.1f} | {median_ms(sleeping_call) * 1e3 / call_us:.3f} |",
+        f"| sandboxed, both sides sleeping, one of {together} requests sent together "
+        f"(`request_each`, as checks side by side) | {median_ms(batched_call) * 1e3:.1f} | "
+        f"{median_ms(batched_call) * 1e3 / call_us:.3f} |",
         f"| baseline: in-process backend | {median_ms(inprocess_call) * 1e3:.1f} | "
         f"{median_ms(inprocess_call) * 1e3 / call_us:.3f} |",
         f"| baseline: the function called directly | {median_ms(direct_call) * 1e3:.1f} | "
