@@ -108,19 +108,12 @@ def grade_submissions(
             on_result(result)
 
     paths = grader_files(selected, public_only)
+    common = (course, selected, submissions, backend_factory, deliver)
     _forget_graders(course.root, paths)
     try:
         planned = quick.plan(course, selected, public_only=public_only) if without_pytest else None
         if planned is not None:
-            grading = Grading(
-                course,
-                selected,
-                submissions,
-                backend_factory,
-                deliver,
-                public_only=public_only,
-                side_by_side=side_by_side,
-            )
+            grading = Grading(*common, public_only=public_only, side_by_side=side_by_side)
             quick.grade(grading, planned)
             _raise_for(grading)
             return finished
@@ -128,14 +121,7 @@ def grade_submissions(
         _forget_graders(course.root, paths)
     from grader.session import GradingSession
 
-    session = GradingSession(
-        course,
-        selected,
-        submissions,
-        backend_factory,
-        deliver,
-        public_only=public_only,
-    )
+    session = GradingSession(*common, public_only=public_only)
     code = run_session(course, paths, session)
     _raise_for(session)
     if code == _INTERRUPTED:
