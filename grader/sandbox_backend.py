@@ -34,7 +34,6 @@ import math
 import os
 import select
 import shutil
-import signal
 import socket
 import stat
 import tempfile
@@ -48,10 +47,10 @@ from grader.errors import (
     SandboxError,
     StudentCrashed,
     StudentFault,
-    StudentOutOfMemory,
     StudentTimeout,
 )
 from grader.sandbox import ExitInfo, Sandbox, SandboxLimits
+from grader.sandbox_faults import channel_fault, exit_fault, timeout_fault
 from grader.sandbox_protocol import (
     FrameReader,
     OutputCapture,
@@ -67,7 +66,6 @@ __all__ = ["SandboxBackend"]
 _F_SETPIPE_SZ = 1031
 _EXIT_WAIT = 5.0
 _START_TIMEOUT = 10.0
-_MEMORY_WORDS = (b"MemoryError", b"Cannot allocate memory", b"bad_alloc", b"out of memory")
 
 
 class _TimedOut(Exception):
@@ -191,7 +189,7 @@ class SandboxBackend:
                 except wire.DecodeError as exc:
                     raise ProtocolError(f"the reply is not plain data ({exc})") from None
             except ProtocolError as exc:
-                outcomes[index] = self._crashed(message, exc)
+                outcomes[index] = channel_fault(message, exc)
                 broken = True
                 break
             outcomes[index] = reply
@@ -212,7 +210,7 @@ class SandboxBackend:
             if not broken and time.monotonic() >= budget_end:
                 outcomes[answered] = StudentTimeout(self._budget_message())
             elif not broken and known:
-                outcomes[answered] = self._timed_out(sent[answered], timeouts[answered])
+                outcomes[answered] = timeout_fault(sent[answered], timeouts[answered])
             elif not broken:
                 return outcomes
         for index in range(len(sent)):
@@ -368,7 +366,7 @@ class SandboxBackend:
                 self._discard(child)
                 if deadline >= budget_end:
                     raise StudentTimeout(self._budget_message()) from None
-                raise self._timed_out(message, timeout) from None
+                raise timeout_fault(message, timeout) from None
             if frame is None:
                 raise self._ended(child, describe_request(message))
             reply_id, payload = frame
@@ -381,22 +379,8 @@ class SandboxBackend:
             checked = check_reply(reply, message)
         except ProtocolError as exc:
             self._discard(child)
-            raise self._crashed(message, exc) from None
+            raise channel_fault(message, exc) from None
         return checked
-
-    @staticmethod
-    def _timed_out(message: dict[str, Any], timeout: float) -> StudentTimeout:
-        return StudentTimeout(
-            f"{describe_request(message)} did not finish within {timeout:g} s (wall clock) and "
-            "was stopped; look for a loop that never ends or work that grows too fast"
-        )
-
-    @staticmethod
-    def _crashed(message: dict[str, Any], problem: ProtocolError) -> StudentCrashed:
-        return StudentCrashed(
-            f"the process running your code wrote something other than a reply on the "
-            f"grader's channel during {describe_request(message)} ({problem}) and was stopped"
-        )
 
     def _transact(self, child: _Child, data: bytes, deadline: float) -> tuple[int, bytes] | None:
         """Send *data*, then wait for one frame; None at end of file; _TimedOut at *deadline*."""
@@ -484,33 +468,7 @@ class SandboxBackend:
     def _ended(self, child: _Child, what: str) -> StudentFault:
         """The fault for a child that closed its channel: how did it end?"""
         info = self._discard(child)
-        said = bytes(self._output.tail)
-        memory = self._limits.memory_mb
-        if info is None:
-            return StudentCrashed(f"the process running your code stopped during {what}")
-        if info.signal in (signal.SIGXCPU,) or (
-            info.signal == signal.SIGKILL and info.cpu_seconds >= self._limits.cpu_seconds
-        ):
-            return StudentCrashed(
-                f"{what} used up the {self._limits.cpu_seconds} s of CPU time a submission "
-                "may use and was stopped"
-            )
-        if any(word in said for word in _MEMORY_WORDS) or info.maxrss_kb * 1024 >= 0.9 * (
-            memory * 2**20
-        ):
-            return StudentOutOfMemory(
-                f"{what} ran out of memory (the limit is {memory} MB) and the process died"
-            )
-        if info.signal:
-            name = signal.Signals(info.signal).name
-            meaning = signal.strsignal(info.signal) or name
-            return StudentCrashed(
-                f"the process running your code was killed by {name} ({meaning}) during {what}"
-            )
-        return StudentCrashed(
-            f"the process running your code exited (status {info.exit_code}) during {what}; "
-            "a function must return its result, not end the process (os._exit, os.abort)"
-        )
+        return exit_fault(info, bytes(self._output.tail), self._limits, what)
 
     # -- helpers ------------------------------------------------------------------------
     def _relocate(self, message: dict[str, Any]) -> dict[str, Any]:
