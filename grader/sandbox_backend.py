@@ -71,9 +71,9 @@ _START_TIMEOUT = 10.0
 class _TimedOut(Exception):
     """The deadline passed before a whole frame arrived; *frames* are those that did."""
 
-    def __init__(self, frames: list[tuple[int, bytes]] | None = None) -> None:
+    def __init__(self, frames: list[tuple[int, bytes]]) -> None:
         super().__init__()
-        self.frames = frames or []
+        self.frames = frames
 
 
 class _Child:
@@ -120,9 +120,7 @@ class SandboxBackend:
         child = self._child or self._start()
         self._child = child
         reply = self._exchange(child, message, timeout)
-        if message.get("op") == "load" and "fault" not in reply:
-            self._loads[str(message["key"])] = message
-        if reply.get("exc_type") == "MemoryError":
+        if self._out_of_memory(message, reply):
             self._discard(child)
         return reply
 
@@ -179,23 +177,16 @@ class SandboxBackend:
             self._discard(child)
             return outcomes
         broken = False
-        for index, (reply_id, payload) in enumerate(frames):
+        for index, frame in enumerate(frames):
             message = sent[index]
             try:
-                if reply_id != first + index:
-                    raise ProtocolError("a reply to a request that was not made")
-                try:
-                    reply = check_reply(wire.decode(payload), message)
-                except wire.DecodeError as exc:
-                    raise ProtocolError(f"the reply is not plain data ({exc})") from None
+                reply = _judge(frame, first + index, message)
             except ProtocolError as exc:
                 outcomes[index] = channel_fault(message, exc)
                 broken = True
                 break
             outcomes[index] = reply
-            if message.get("op") == "load" and "fault" not in reply:
-                self._loads[str(message["key"])] = message
-            if reply.get("exc_type") == "MemoryError":
+            if self._out_of_memory(message, reply):
                 broken = True
                 break
         answered = sum(outcome is not None for outcome in outcomes)
@@ -217,6 +208,13 @@ class SandboxBackend:
             if outcomes[index] is None:
                 outcomes[index] = RequestAgain()
         return outcomes
+
+    def _out_of_memory(self, message: dict[str, Any], reply: dict[str, Any]) -> bool:
+        """Keep a load that worked, to replay in later children; whether *reply* says the
+        child ran out of memory (it is then discarded: the next request gets a fresh one)."""
+        if message.get("op") == "load" and "fault" not in reply:
+            self._loads[str(message["key"])] = message
+        return reply.get("exc_type") == "MemoryError"
 
     def _clock(self) -> float:
         """When the submission's grading time ends; its first request starts the clock."""
@@ -369,14 +367,7 @@ class SandboxBackend:
                 raise timeout_fault(message, timeout) from None
             if frame is None:
                 raise self._ended(child, describe_request(message))
-            reply_id, payload = frame
-            if reply_id != request_id:
-                raise ProtocolError("a reply to a request that was not made")
-            try:
-                reply = wire.decode(payload)
-            except wire.DecodeError as exc:
-                raise ProtocolError(f"the reply is not plain data ({exc})") from None
-            checked = check_reply(reply, message)
+            checked = _judge(frame, request_id, message)
         except ProtocolError as exc:
             self._discard(child)
             raise channel_fault(message, exc) from None
@@ -485,6 +476,18 @@ class SandboxBackend:
             f"the submission used up its {self._limits.submission_timeout:g} s of grading time; "
             "this check was not run"
         )
+
+
+def _judge(frame: tuple[int, bytes], request_id: int, message: dict[str, Any]) -> dict[str, Any]:
+    """The reply in *frame* to request *request_id*, *message*; else raise ProtocolError."""
+    reply_id, payload = frame
+    if reply_id != request_id:
+        raise ProtocolError("a reply to a request that was not made")
+    try:
+        reply = wire.decode(payload)
+    except wire.DecodeError as exc:
+        raise ProtocolError(f"the reply is not plain data ({exc})") from None
+    return check_reply(reply, message)
 
 
 def _remove_tree(root: Path) -> None:

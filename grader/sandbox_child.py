@@ -136,12 +136,10 @@ class _Replies:
 
     def _on_timer(self, _signum: int, _frame: object) -> None:
         self.armed = False
-        held, self.held = self.held, []
         if self.running:
-            held.append((self.running, b""))
+            self.held.append((self.running, b""))
             self.noticed = self.running
-        if held:
-            self.channel.send_all(held)
+        self.send()
 
 
 def _serve(channel: FrameSocket) -> None:
